@@ -1,0 +1,279 @@
+"""The ``gankit`` command line. Every command is a thin layer over the Python API.
+
+Nothing heavy is imported at start-up: torch is loaded inside the commands that need it, so
+``gankit --help`` and ``gankit plugins`` stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from gankit.errors import GankitError
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="gankit")
+def cli() -> None:
+    """Train, sample and share generative adversarial networks."""
+
+
+# -- sampling ----------------------------------------------------------------------------------
+def _load(model: str, device: str):
+    from gankit.api import load
+
+    return load(model, device=device)
+
+
+device_option = click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
+truncation_option = click.option("--truncation", type=float, default=1.0, show_default=True,
+                                 help="Pull latents towards the mean (0 < psi <= 1): less variety, higher fidelity.")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--n", "n", type=int, default=64, show_default=True, help="Number of samples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sample i uses seed SEED+i: same seed, same pixels.")
+@truncation_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("samples.png"), show_default=True,
+              help="A .png/.jpg file for a grid, or a folder for one PNG per sample (0000.png, …).")
+@click.option("--nrow", type=int, default=None, help="Images per grid row (default: square).")
+@device_option
+def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int | None, device: str) -> None:
+    """Generate samples from MODEL.
+
+    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    """
+    from gankit.images import grid, save_each, save_image
+
+    m = _load(model, device)
+    images = m.generate(n, seed=seed, truncation=truncation)
+    if out.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"):
+        save_image(grid(images, nrow=nrow), out)
+        click.echo(f"wrote a grid of {n} samples to {out}")
+    else:
+        files = save_each(images, out)
+        click.echo(f"wrote {len(files)} samples to {out}/ ({files[0].name} … {files[-1].name})")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--from", "seed_a", type=int, default=0, show_default=True, help="Seed of the first latent.")
+@click.option("--to", "seed_b", type=int, default=1, show_default=True, help="Seed of the last latent.")
+@click.option("--steps", type=int, default=16, show_default=True, help="Number of frames, ends included.")
+@truncation_option
+@click.option("--fps", type=float, default=8, show_default=True, help="GIF frames per second.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("walk.gif"), show_default=True,
+              help="A .gif animation (played forth and back) or a .png strip.")
+@device_option
+def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: float, fps: float, out: Path, device: str) -> None:
+    """Walk the latent space from one seeded sample to another (spherical interpolation).
+
+    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    """
+    from gankit.images import grid, save_gif, save_image
+
+    _check_suffix(out, (".gif", ".png"))
+    frames = _load(model, device).interpolate(seed_a, seed_b, steps, truncation)
+    if out.suffix.lower() == ".gif":
+        save_gif([grid(f[None], padding=0).resize(_upscaled(f)) for f in frames], out, fps=fps)
+    else:
+        save_image(grid(frames, nrow=steps), out)
+    click.echo(f"wrote {steps} interpolation frames from seed {seed_a} to seed {seed_b} to {out}")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--a", "a", required=True, help="Seeds of group A, e.g. 1,4,9 or 10-14.")
+@click.option("--b", "b", required=True, help="Seeds of group B (subtracted).")
+@click.option("--c", "c", required=True, help="Seeds of group C (added).")
+@truncation_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("arithmetic.png"), show_default=True)
+@device_option
+def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path, device: str) -> None:
+    """Latent arithmetic on group means: mean(A) - mean(B) + mean(C).
+
+    The picture's first row shows mean A, mean B, mean C and the result; the second row shows
+    variations around the result. Find seeds with `gankit run MODEL --seed S` (sample i is seed S+i).
+    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    """
+    import torch
+
+    from gankit.images import grid, save_image
+    from gankit.sampling import parse_seeds
+
+    _check_suffix(out, (".png", ".jpg", ".jpeg", ".webp"))
+    groups = [parse_seeds(s) for s in (a, b, c)]
+    means, variations = _load(model, device).arithmetic(*groups, truncation=truncation)
+    save_image(grid(torch.cat([means, variations]), nrow=4), out)
+    click.echo(f"wrote A - B + C (row 1: A, B, C, result; row 2: variations) to {out}")
+
+
+def _check_suffix(out: Path, allowed: tuple[str, ...]) -> None:
+    if out.suffix.lower() not in allowed:
+        raise GankitError(f"--out {out}: use a file ending in {' or '.join(allowed)}")
+
+
+def _upscaled(image) -> tuple[int, int]:
+    h, w = image.shape[-2:]
+    factor = max(1, 128 // max(h, w))
+    return w * factor, h * factor
+
+
+# -- training ----------------------------------------------------------------------------------
+TRAIN_FLAGS = ("steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema", "ema_decay", "augment", "r1_gamma",
+               "seed", "device", "checkpoint_every", "sample_every", "log_every", "workers")
+MODEL_FLAGS = ("image_size", "channels", "latent_dim")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--data", help="Built-in data set name, torchvision data set (mnist, fashion-mnist, cifar10, celeba) or image folder.")
+@click.option("--out", type=click.Path(path_type=Path), help="Run directory [default: runs/MODEL].")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--steps", type=int, default=5000, show_default=True, help="Total training steps (D+G updates).")
+@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--lr-g", type=float, default=2e-4, show_default=True, help="Generator learning rate (Adam).")
+@click.option("--lr-d", type=float, default=2e-4, show_default=True, help="Discriminator learning rate (Adam).")
+@click.option("--beta1", type=float, default=0.5, show_default=True)
+@click.option("--beta2", type=float, default=0.999, show_default=True)
+@click.option("--image-size", type=int, help="Model option image_size (a power of two).")
+@click.option("--channels", type=int, help="Model option channels (1 or 3).")
+@click.option("--latent-dim", type=int, help="Model option latent_dim.")
+@click.option("-o", "--option", "model_options", multiple=True, metavar="KEY=VALUE", help="Any other model option (repeatable).")
+@click.option("--ema/--no-ema", default=True, show_default=True, help="Keep an exponential moving average of G for sampling.")
+@click.option("--ema-decay", type=float, default=0.999, show_default=True)
+@click.option("--augment", default="", help="DiffAugment policy for D, e.g. translation,cutout,color.")
+@click.option("--r1-gamma", type=float, default=0.0, show_default=True, help="R1 gradient penalty weight for D (0: off).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@device_option
+@click.option("--checkpoint-every", type=int, default=500, show_default=True, help="Steps between checkpoints.")
+@click.option("--sample-every", type=int, default=500, show_default=True, help="Steps between sample grids.")
+@click.option("--log-every", type=int, default=10, show_default=True, help="Steps between progress/metrics updates.")
+@click.option("--workers", type=int, default=0, show_default=True, help="Data-loader worker processes.")
+@click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable images (and say how many) instead of stopping.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def train(ctx: click.Context, model: str, data: str | None, out: Path | None, resume: bool, model_options: tuple[str, ...],
+          data_root: Path | None, skip_bad: bool, quiet: bool, **flags: Any) -> None:
+    """Train MODEL (a registered model name) on --data, writing checkpoints and a model directory to --out.
+
+    Ctrl-C saves a checkpoint; --resume continues from it.
+    """
+    from gankit.training import train as run_training
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+
+    options: dict[str, Any] = {name: flags[name] for name in MODEL_FLAGS if given(name)}
+    for item in model_options:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise GankitError(f"-o {item!r}: write model options as KEY=VALUE")
+        options[key.replace("-", "_")] = value
+    train_options = {name: flags[name] for name in TRAIN_FLAGS if given(name) or not resume}
+    if resume and options:
+        raise GankitError("model options cannot change when resuming; drop them or start a new run")
+    out = out or Path("runs") / model
+    command = "gankit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    path = run_training(model, data, out, options=options, resume=resume, data_root=data_root, skip_bad=skip_bad,
+                        command=command, progress=not quiet, **train_options)
+    click.echo(f"trained model written to {path} (sample it: gankit run {path})")
+
+
+# -- describing --------------------------------------------------------------------------------
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins(as_json: bool) -> None:
+    """List installed plugins, their package and version, and what each registers."""
+    from dataclasses import asdict
+
+    from gankit.registry import get_registry
+
+    registry = get_registry()
+    registry.collect()
+    infos = sorted(registry.plugins.values(), key=lambda p: p.name)
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in infos], indent=2))
+        return
+    for p in infos:
+        click.echo(f"{p.name}  ({p.package} {p.version})")
+        if p.error:
+            click.echo(f"  BROKEN: {p.error}")
+        for name in p.models:
+            spec = registry.models[name]
+            click.echo(f"  model    {name:<14} {spec.task:<20} {spec.description}")
+        for name in p.datasets:
+            click.echo(f"  data set {name:<14} {registry.datasets[name].description}")
+        for name in p.commands:
+            click.echo(f"  command  {name}")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info(model: str, as_json: bool) -> None:
+    """Show MODEL's task, options, parameter counts and source.
+
+    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    """
+    data = _load(model, "cpu").info()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"model:      {data['model']} (plugin {data['plugin']})")
+    click.echo(f"task:       {data['task']}")
+    click.echo(f"source:     {data['source']}")
+    click.echo("parameters: " + ", ".join(f"{k} {v:,}" for k, v in data["parameters"].items()))
+    click.echo("options:    " + ", ".join(f"{k}={v}" for k, v in data["options"].items()))
+    training = data["training"]
+    if training:
+        click.echo(f"training:   {training.get('steps')} steps on {training.get('data')} in {training.get('wall_time_s')} s")
+        if training.get("command"):
+            click.echo(f"command:    {training['command']}")
+
+
+# -- entry point -------------------------------------------------------------------------------
+def _add_plugin_commands() -> None:
+    from gankit.registry import get_registry
+
+    registry = get_registry()
+    for impl in registry.pm.hook.register_commands.get_hookimpls():
+        before = set(cli.commands)
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:  # a broken plugin must not break the CLI
+            registry.plugins[impl.plugin_name].error = f"register_commands failed: {type(exc).__name__}: {exc}"
+            continue
+        registry.plugins[impl.plugin_name].commands.extend(sorted(set(cli.commands) - before))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one-line errors and exit codes instead of tracebacks."""
+    try:
+        _add_plugin_commands()
+        cli.main(args=argv, prog_name="gankit", standalone_mode=False)
+    except GankitError as exc:
+        # an error raised in a data-loader worker arrives wrapped in a traceback: keep its last line
+        message = str(exc).strip().splitlines()[-1].removeprefix("gankit.errors.GankitError: ")
+        click.echo(f"error: {message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

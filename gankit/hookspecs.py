@@ -1,0 +1,44 @@
+"""Every hook a gankit plugin can implement.
+
+A plugin is a module named in the ``gankit`` entry-point group of its distribution's metadata::
+
+    [project.entry-points.gankit]
+    mygan = "mygan_package.plugin"
+
+and implements any of these hooks with ``@gankit.hookimpl``. Each ``register_*`` hook receives a
+``register`` callback; calling it adds one item to gankit's registry. Registration must stay cheap:
+name the heavy code by an import string (``"package.module:attribute"``) so that listing plugins or
+printing ``--help`` never imports torch.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("gankit")
+
+
+@hookspec
+def register_models(register: Callable) -> None:
+    """Register GAN models: call ``register(ModelSpec(...))`` once per model.
+
+    Called once, when the registry is first built. See `gankit.specs.ModelSpec`.
+    """
+
+
+@hookspec
+def register_datasets(register: Callable) -> None:
+    """Register built-in data sets: call ``register(DatasetSpec(...))`` once per data set.
+
+    Called once, when the registry is first built. See `gankit.specs.DatasetSpec`.
+    """
+
+
+@hookspec
+def register_commands(cli) -> None:
+    """Add commands to the ``gankit`` CLI: ``cli`` is the root `click.Group`; use ``@cli.command()``.
+
+    Called when the CLI starts, before it parses the command line.
+    """

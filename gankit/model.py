@@ -1,0 +1,84 @@
+"""The interface a model plugin implements: networks, generator inputs, and (optionally) losses.
+
+The core (trainer, sampler, CLI) talks to every GAN only through `GANModel`. A plugin subclasses it,
+sets ``self.generator`` and ``self.discriminator`` in ``__init__``, and overrides what differs from an
+unconditional GAN: how a data batch splits into (real, condition), how generator inputs are drawn, and
+its losses. The defaults are DCGAN's: a normal latent and the non-saturating BCE loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from gankit import losses
+
+Discriminate = Callable[[Tensor, Any], Tensor]
+"""D as the trainer hands it to the losses: ``D(x, condition) -> logits``, augmentation included."""
+
+
+class GANModel(nn.Module):
+    """A generator/discriminator pair and the rules for drawing its inputs."""
+
+    task: str = "unconditional-image"
+    latent_shape: tuple[int, ...] | None = None
+    """Shape of one latent sample; ``None`` for generators without a latent input."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__()
+        self.options = dict(options)
+
+    # -- generator inputs ----------------------------------------------------------------------
+    def sample_latent(self, seeds: Sequence[int], truncation: float = 1.0) -> Tensor:
+        """One latent per seed, reproducible on any device: seed ``s`` always gives the same latent.
+
+        Truncation ``psi`` in (0, 1] pulls each latent towards the prior's mean (0): ``z * psi``.
+        """
+        if self.latent_shape is None:
+            raise TypeError(f"{type(self).__name__} has no latent input")
+        z = torch.stack([torch.randn(self.latent_shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
+        return z * truncation
+
+    def draw_latent(self, n: int, device: torch.device) -> Tensor | None:
+        """Latents for one training batch, from the global RNG (restored on resume)."""
+        return None if self.latent_shape is None else torch.randn((n, *self.latent_shape), device=device)
+
+    def split_batch(self, batch: Any) -> tuple[Tensor, Any]:
+        """(real samples, condition) from one data-loader batch. Default: ``(images, labels)`` → no condition."""
+        real = batch[0] if isinstance(batch, (tuple, list)) else batch
+        return real, None
+
+    def default_condition(self, n: int) -> Any:
+        """The condition `gankit run` uses when the user gives none (``None`` for unconditional models)."""
+        return None
+
+    # -- networks ------------------------------------------------------------------------------
+    def generate(self, latent: Tensor, condition: Any = None) -> Tensor:
+        """Generated samples in [-1, 1]."""
+        return self.generator(latent) if condition is None else self.generator(latent, condition)
+
+    def discriminate(self, x: Tensor, condition: Any = None) -> Tensor:
+        """D's logits (probability of "real" is their sigmoid), one per sample."""
+        out = self.discriminator(x) if condition is None else self.discriminator(x, condition)
+        return out.reshape(out.shape[0], -1).mean(1)
+
+    # -- losses --------------------------------------------------------------------------------
+    def discriminator_loss(self, D: Discriminate, real: Tensor, fake: Tensor, condition: Any) -> tuple[Tensor, dict]:
+        """D's loss on a real and a (detached) fake batch, and stats for the progress bar."""
+        return losses.bce_discriminator_loss(D(real, condition), D(fake, condition))
+
+    def generator_loss(self, D: Discriminate, real: Tensor, fake: Tensor, condition: Any) -> tuple[Tensor, dict]:
+        """G's loss on a fake batch (gradients flow through D into G)."""
+        return losses.bce_generator_loss(D(fake, condition))
+
+    # -- description ---------------------------------------------------------------------------
+    def parameter_counts(self) -> dict[str, int]:
+        return {
+            "generator": sum(p.numel() for p in self.generator.parameters()),
+            "discriminator": sum(p.numel() for p in self.discriminator.parameters()),
+        }

@@ -1,0 +1,50 @@
+"""The model card (README.md of a model directory), with the YAML front matter the Hugging Face Hub reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PIPELINE_TAGS = {
+    "unconditional-image": "unconditional-image-generation",
+    "text-to-image": "text-to-image",
+    "next-frame": "image-to-video",
+    "voxel": "text-to-3d",
+}
+
+
+def render_card(config: dict[str, Any], params: dict[str, int], has_samples: bool) -> str:
+    """Markdown model card from a model directory's config (and its training record, if any)."""
+    training = config.get("training") or {}
+    model, task = config["model"], config["task"]
+    front = [
+        "---",
+        "library_name: gankit",
+        "tags:",
+        "- gankit",
+        "- gan",
+        f"- {model}",
+        f"- {task}",
+        f"pipeline_tag: {PIPELINE_TAGS.get(task, task)}",
+    ]
+    if training.get("data"):
+        front.append(f"datasets:\n- {training['data']}")
+    metrics = training.get("metrics") or {}
+    front.append("---")
+    lines = [*front, "", f"# {model} ({task})", "", f"A `{model}` GAN from the `{config.get('plugin')}` gankit plugin."]
+    if has_samples:
+        lines += ["", "![samples](samples.png)"]
+    lines += ["", "## Use", "", "```bash", "gankit run <this model> --n 16 --seed 0 --out grid.png", "```", "", "```python",
+              "import gankit", "", 'model = gankit.load("<this model>")', "images = model.generate(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```"]
+    lines += ["", "## Model", "", f"- generator parameters: {params['generator']:,}", f"- discriminator parameters: {params['discriminator']:,}"]
+    lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
+    if training:
+        lines += ["", "## Training", ""]
+        for key, label in (("command", "command"), ("data", "data"), ("steps", "steps"), ("wall_time_s", "wall time (s)"), ("device", "device")):
+            if key in training:
+                value = f"`{training[key]}`" if key == "command" else training[key]
+                lines.append(f"- {label}: {value}")
+    if metrics:
+        lines += ["", "## Metrics", "", "| metric | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v} |" for k, v in metrics.items()]
+    lines += ["", f"Written by gankit {config.get('gankit_version')} (model format {config.get('format_version')})."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,368 @@
+"""The one training loop every GAN shares: alternating D and G steps, EMA, checkpoints, resume, samples.
+
+Read it top to bottom: `train` sets up (model, data, optimizers, EMA, resume), `Trainer.step` is one
+D update and one G update, `Trainer.run` loops, logs, samples and checkpoints. Plugins change behaviour
+only through `GANModel` (networks, inputs, losses) and their `train_defaults`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from gankit import checkpoint, losses
+from gankit.augment import DiffAugment
+from gankit.data import load_data
+from gankit.devices import pick_device, to_device
+from gankit.errors import GankitError, Interrupted
+from gankit.images import grid, save_image
+from gankit.model import GANModel
+from gankit.modelio import save_model
+from gankit.specs import ModelSpec, resolve_options
+
+SAMPLE_SEEDS = range(64)
+R1_EVERY = 16  # lazy R1 regularisation (StyleGAN2): every 16 steps, scaled by 16
+
+
+@dataclass
+class TrainConfig:
+    """Every trainer knob, with DCGAN's published defaults. Plugins override some in `ModelSpec.train_defaults`."""
+
+    steps: int = 5000
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    ema: bool = True
+    ema_decay: float = 0.999
+    augment: str = ""  # DiffAugment policy, e.g. "translation,cutout,color"
+    r1_gamma: float = 0.0
+    d_accuracy_threshold: float = 1.0  # skip D's update while its batch accuracy exceeds this (3D-GAN: 0.8)
+    seed: int = 0
+    device: str = "auto"
+    checkpoint_every: int = 500
+    sample_every: int = 500
+    log_every: int = 10
+    workers: int = 0
+    amp: bool = True  # bfloat16 autocast on CUDA
+    channels_last: bool = True
+
+    def check(self) -> None:
+        for name in ("steps", "batch_size", "checkpoint_every", "sample_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise GankitError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.workers < 0:
+            raise GankitError(f"--workers must be 0 or more, got {self.workers}")
+        for name in ("lr_g", "lr_d"):
+            if not getattr(self, name) > 0:
+                raise GankitError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        for name in ("beta1", "beta2", "ema_decay"):
+            if not 0 <= getattr(self, name) < 1:
+                raise GankitError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
+
+
+class StepBatches:
+    """Index batches as a pure function of (seed, step): a resumed run sees exactly the batches it would have."""
+
+    def __init__(self, size: int, batch_size: int, seed: int, start_step: int) -> None:
+        if size < batch_size:
+            raise GankitError(f"the data set has {size} samples, fewer than --batch-size {batch_size}")
+        self.size, self.batch_size, self.seed, self.step = size, batch_size, seed, start_step
+        self.per_epoch = size // batch_size
+
+    def __iter__(self) -> Iterator[list[int]]:
+        epoch, perm = -1, None
+        step = self.step
+        while True:
+            if step // self.per_epoch != epoch:
+                epoch = step // self.per_epoch
+                perm = torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed * 100003 + epoch))
+            i = (step % self.per_epoch) * self.batch_size
+            yield perm[i : i + self.batch_size].tolist()
+            step += 1
+
+
+def batches(dataset: Dataset, config: TrainConfig, start_step: int, pin: bool) -> Iterator[Any]:
+    """An endless stream of training batches; in-memory tensor data sets skip the DataLoader."""
+    sampler = StepBatches(len(dataset), config.batch_size, config.seed, start_step)
+    if isinstance(dataset, TensorDataset):
+        for idx in sampler:
+            index = torch.tensor(idx)
+            yield tuple(t[index] for t in dataset.tensors)
+    else:
+        loader = DataLoader(dataset, batch_sampler=sampler, num_workers=config.workers, pin_memory=pin,
+                            persistent_workers=config.workers > 0)
+        yield from loader
+
+
+class Trainer:
+    """Holds the live training state; `run` trains up to `config.steps`."""
+
+    def __init__(self, model: GANModel, spec: ModelSpec, dataset: Dataset, config: TrainConfig, out: Path,
+                 data: str, command: str | None) -> None:
+        self.model, self.spec, self.dataset, self.config, self.out = model, spec, dataset, config, out
+        self.data, self.command = data, command
+        self.device = pick_device(config.device)
+        self.channels_last = config.channels_last and spec.task in ("unconditional-image", "text-to-image")
+        model.to(self.device)
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+        self.G, self.D = model.generator, model.discriminator
+        adam = {"betas": (config.beta1, config.beta2)}
+        adam |= {"fused": True} if self.device.type in ("cpu", "cuda") else {"foreach": True}
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, **adam)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, **adam)
+        self.ema = self.make_ema(model) if config.ema else None
+        self.augment = DiffAugment(config.augment) if config.augment else None
+        self.autocast = (
+            torch.autocast("cuda", dtype=torch.bfloat16) if config.amp and self.device.type == "cuda" else contextlib.nullcontext()
+        )
+        self.step_count = 0
+        self.elapsed = 0.0
+        self.bad_steps = torch.zeros(config.log_every, dtype=torch.bool, device=self.device)
+        self.last_good_checkpoint: int | None = None
+
+    @staticmethod
+    def make_ema(model: GANModel) -> GANModel:
+        """A copy of the model whose generator tracks an exponential moving average; D is shared, not copied."""
+        discriminator = model.discriminator
+        del model.discriminator
+        try:
+            ema = copy.deepcopy(model)
+        finally:
+            model.discriminator = discriminator
+        ema.discriminator = discriminator
+        ema.generator.eval().requires_grad_(False)
+        return ema
+
+    # -- one iteration ---------------------------------------------------------------------------
+    def discriminate(self, x: Tensor, condition: Any) -> Tensor:
+        return self.model.discriminate(self.augment(x) if self.augment else x, condition)
+
+    def step(self, batch: Any) -> dict[str, Tensor]:
+        """One D update (unless D is too accurate) and one G update; returns device-side stats."""
+        model, config = self.model, self.config
+        real, condition = model.split_batch(batch)
+        real = to_device(real, self.device, self.channels_last)
+        condition = to_device(condition, self.device)
+        latent = model.draw_latent(real.shape[0], self.device)
+
+        with self.autocast:
+            fake = model.generate(latent, condition)
+            d_loss, d_stats = model.discriminator_loss(self.discriminate, real, fake.detach(), condition)
+        update_d = config.d_accuracy_threshold >= 1 or float(d_stats.get("D_accuracy", 0)) <= config.d_accuracy_threshold
+        if update_d:
+            self.opt_d.zero_grad(set_to_none=True)
+            if config.r1_gamma > 0 and self.step_count % R1_EVERY == 0:
+                real_r1 = real.detach().requires_grad_(True)
+                with self.autocast:
+                    penalty = losses.r1_penalty(self.discriminate(real_r1, condition), real_r1)
+                d_loss = d_loss + penalty * (config.r1_gamma / 2 * R1_EVERY)
+            d_loss.backward()
+            self.opt_d.step()
+
+        self.D.requires_grad_(False)  # G's backward needs no gradients for D's weights
+        with self.autocast:
+            g_loss, g_stats = model.generator_loss(self.discriminate, real, fake, condition)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        self.D.requires_grad_(True)
+
+        if self.ema is not None:
+            self.update_ema()
+        self.bad_steps[self.step_count % config.log_every] = ~(torch.isfinite(d_loss) & torch.isfinite(g_loss))
+        self.step_count += 1
+        return {"loss_D": d_loss.detach(), "loss_G": g_loss.detach(), **d_stats, **g_stats}
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        decay = min(self.config.ema_decay, (1 + self.step_count) / (10 + self.step_count))
+        G_ema = self.ema.generator
+        torch._foreach_lerp_(list(G_ema.parameters()), [p.detach() for p in self.G.parameters()], 1 - decay)
+        for b_ema, b in zip(G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    def check_finite(self) -> None:
+        """Stop on NaN/inf losses, naming the first bad step (one host sync per log interval)."""
+        if bool(self.bad_steps.any()):
+            every = self.config.log_every
+            first = int(self.bad_steps.nonzero()[0])
+            step = (self.step_count - 1) // every * every + first + 1
+            kept = f"the last good checkpoint (step {self.last_good_checkpoint}) is kept in {self.out}" if self.last_good_checkpoint else "no checkpoint was written yet"
+            raise GankitError(f"loss became NaN or inf at step {step}; {kept}; lower the learning rates or add --r1-gamma")
+        self.bad_steps.zero_()
+
+    # -- outputs ---------------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample_grid(self):
+        """The fixed-seed sample grid, from the EMA generator when there is one."""
+        model = self.ema or self.model
+        was_training = model.generator.training
+        model.generator.eval()
+        try:
+            latent = model.sample_latent(SAMPLE_SEEDS).to(self.device) if model.latent_shape else None
+            condition = to_device(model.default_condition(len(SAMPLE_SEEDS)), self.device)
+            with self.autocast:
+                images = model.generate(latent, condition)
+        finally:
+            model.generator.train(was_training)
+        return grid(images.float(), nrow=8)
+
+    def save_checkpoint(self) -> None:
+        self.check_finite()
+        tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}
+        tensors |= {f"D.{k}": v for k, v in self.D.state_dict().items()}
+        if self.ema is not None:
+            tensors |= {f"G_ema.{k}": v for k, v in self.ema.generator.state_dict().items()}
+        opt_g, rest_g = checkpoint.optimizer_tensors("opt_G", self.opt_g.state_dict())
+        opt_d, rest_d = checkpoint.optimizer_tensors("opt_D", self.opt_d.state_dict())
+        tensors |= opt_g | opt_d | {"rng.cpu": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        state = {
+            "step": self.step_count, "elapsed": self.elapsed, "model": self.spec.name, "options": self.model.options,
+            "data": self.data, "config": dataclasses.asdict(self.config), "command": self.command,
+            "opt_G": rest_g, "opt_D": rest_d,
+        }
+        checkpoint.save(self.out / checkpoint.CHECKPOINT_NAME, tensors, state)
+        self.last_good_checkpoint = self.step_count
+
+    def restore(self, tensors: dict[str, Tensor], state: dict[str, Any]) -> None:
+        def part(prefix: str) -> dict[str, Tensor]:
+            return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+        self.G.load_state_dict(part("G"))
+        self.D.load_state_dict(part("D"))
+        if self.ema is not None:
+            self.ema.generator.load_state_dict(part("G_ema") or part("G"))
+        self.opt_g.load_state_dict(checkpoint.optimizer_state("opt_G", tensors, state["opt_G"]))
+        self.opt_d.load_state_dict(checkpoint.optimizer_state("opt_D", tensors, state["opt_D"]))
+        torch.set_rng_state(tensors["rng.cpu"])
+        if self.device.type == "cuda" and "rng.cuda" in tensors:
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        self.step_count, self.elapsed = state["step"], state["elapsed"]
+        self.last_good_checkpoint = self.step_count
+
+    def export(self, samples=None) -> Path:
+        """Write the model directory (EMA generator when enabled) into the run directory."""
+        training = {
+            "command": self.command, "data": self.data, "steps": self.step_count, "wall_time_s": round(self.elapsed, 1),
+            "device": str(self.device), "config": dataclasses.asdict(self.config),
+        }
+        return save_model(self.out, self.ema or self.model, self.spec, training, samples=samples or self.sample_grid())
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self, progress: bool = True) -> Path:
+        from tqdm.auto import tqdm
+
+        config = self.config
+        stream = batches(self.dataset, config, self.step_count, pin=self.device.type == "cuda")
+        bar = tqdm(total=config.steps, initial=self.step_count, unit="step", disable=not progress, dynamic_ncols=True)
+        metrics_log = (self.out / "metrics.jsonl").open("a", encoding="utf-8", buffering=1)
+        started = time.perf_counter() - self.elapsed
+        self.model.train()
+        try:
+            while self.step_count < config.steps:
+                stats = self.step(next(stream))
+                self.elapsed = time.perf_counter() - started
+                step = self.step_count
+                if step % config.log_every == 0 or step == config.steps:
+                    self.check_finite()
+                    values = dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
+                    values.pop("D_accuracy", None)
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
+                    metrics_log.write(json.dumps({"step": step, "time": round(self.elapsed, 2), **values}) + "\n")
+                bar.update(1)
+                if step % config.sample_every == 0:
+                    image = self.sample_grid()
+                    save_image(image, self.out / "samples" / f"step-{step:06d}.png")
+                    save_image(image, self.out / "samples.png")
+                if step % config.checkpoint_every == 0:
+                    self.save_checkpoint()
+        except KeyboardInterrupt:
+            bar.close()
+            self.save_checkpoint()
+            self.export()
+            raise Interrupted(f"training interrupted at step {self.step_count}; checkpoint saved in {self.out}; continue with --resume") from None
+        finally:
+            bar.close()
+            metrics_log.close()
+        self.save_checkpoint()
+        return self.export()
+
+
+RESUMABLE_CHANGES = ("steps", "device", "workers", "log_every", "checkpoint_every", "sample_every")
+
+
+def train(
+    model: str | ModelSpec,
+    data: str | None = None,
+    out: str | Path = "runs/run",
+    options: dict[str, Any] | None = None,
+    resume: bool = False,
+    data_root: str | Path | None = None,
+    skip_bad: bool = False,
+    command: str | None = None,
+    progress: bool = True,
+    **train_options: Any,
+) -> Path:
+    """Train a registered model on `data` into the run directory `out`; returns `out` (a model directory).
+
+    `options` are the model's own options; `train_options` are `TrainConfig` fields (steps, batch_size, …),
+    over the model's `train_defaults`. With `resume`, continue from ``out/checkpoint.safetensors`` with the
+    saved options, data and optimizer state; only steps, device, workers and intervals may change.
+    """
+    from gankit.registry import get_registry
+
+    spec = model if isinstance(model, ModelSpec) else get_registry().model(model)
+    out = Path(out)
+    ckpt_path = out / checkpoint.CHECKPOINT_NAME
+    unknown = sorted(set(train_options) - {f.name for f in dataclasses.fields(TrainConfig)})
+    if unknown:
+        raise GankitError(f"unknown training option {', '.join(unknown)}")
+    state = tensors = None
+    if resume:
+        if not ckpt_path.is_file():
+            raise GankitError(f"nothing to resume: {ckpt_path} does not exist; drop --resume to start a new run")
+        tensors, state = checkpoint.load(ckpt_path)
+        if state["model"] != spec.name:
+            raise GankitError(f"{out} holds a run of model {state['model']!r}, not {spec.name!r}")
+        fixed = sorted(k for k in train_options if k not in RESUMABLE_CHANGES and train_options[k] != state["config"].get(k))
+        if fixed:
+            raise GankitError(f"cannot change {', '.join(fixed)} when resuming; only {', '.join(RESUMABLE_CHANGES)} may change")
+        options, data = state["options"], state["data"]
+        config = dataclasses.replace(TrainConfig(**state["config"]), **train_options)
+    elif ckpt_path.exists():
+        raise GankitError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
+    else:
+        config = TrainConfig(**{**spec.train_defaults, **train_options})
+    config.check()
+    options = resolve_options(spec.options, options or {}, f"model {spec.name!r}")
+    data = data or spec.default_dataset
+    if not data:
+        raise GankitError(f"model {spec.name!r} has no default data set; pass --data")
+    if config.augment and spec.task not in ("unconditional-image", "text-to-image"):
+        raise GankitError(f"--augment applies to image models; {spec.name!r} is a {spec.task} model")
+
+    torch.manual_seed(config.seed)
+    gan = spec.build(options)
+    dataset = load_data(data, gan.options, data_root, skip_bad)
+    out.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(gan, spec, dataset, config, out, data, command)
+    if state is not None:
+        trainer.restore(tensors, state)
+        if trainer.step_count >= config.steps:
+            raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
+    return trainer.run(progress=progress)
