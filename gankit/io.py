@@ -21,6 +21,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield Path(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -41,3 +42,9 @@ def cache_dir(*parts: str) -> Path:
     path = Path(os.environ.get("GANKIT_CACHE") or Path.home() / ".cache" / "gankit").joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
