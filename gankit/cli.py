@@ -181,7 +181,7 @@ def train(ctx: click.Context, model: str, data: str | None, out: Path | None, re
     if resume and options:
         raise GankitError("model options cannot change when resuming; drop them or start a new run")
     out = out or Path("runs") / model
-    command = "gankit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = "gankit " + " ".join(shlex.quote(a) for a in (ctx.obj or {}).get("argv", sys.argv[1:]))
     path = run_training(model, data, out, options=options, resume=resume, data_root=data_root, skip_bad=skip_bad,
                         command=command, progress=not quiet, **train_options)
     click.echo(f"trained model written to {path} (sample it: gankit run {path})")
@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors and exit codes instead of tracebacks."""
     try:
         _add_plugin_commands()
-        cli.main(args=argv, prog_name="gankit", standalone_mode=False)
+        argv = sys.argv[1:] if argv is None else argv
+        cli.main(args=argv, prog_name="gankit", standalone_mode=False, obj={"argv": argv})
     except GankitError as exc:
         # an error raised in a data-loader worker arrives wrapped in a traceback: keep its last line
         message = str(exc).strip().splitlines()[-1].removeprefix("gankit.errors.GankitError: ")

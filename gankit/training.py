@@ -249,6 +249,11 @@ class Trainer:
             self.ema.generator.load_state_dict(part("G_ema") or part("G"))
         self.opt_g.load_state_dict(checkpoint.optimizer_state("opt_G", tensors, state["opt_G"]))
         self.opt_d.load_state_dict(checkpoint.optimizer_state("opt_D", tensors, state["opt_D"]))
+        for opt in (self.opt_g, self.opt_d):  # moments must share their parameter's memory format (channels-last)
+            for param, entry in opt.state.items():
+                for key, value in entry.items():
+                    if torch.is_tensor(value) and value.shape == param.shape:
+                        entry[key] = torch.empty_like(param).copy_(value)
         torch.set_rng_state(tensors["rng.cpu"])
         if self.device.type == "cuda" and "rng.cuda" in tensors:
             torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)

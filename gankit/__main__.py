@@ -1,0 +1,5 @@
+"""``python -m gankit`` is the ``gankit`` command."""
+
+from gankit.cli import main
+
+main()

@@ -1,0 +1,98 @@
+"""Sampling as users do it: run, interpolate, arithmetic, info, through the CLI and the Python API."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import gankit
+from gankit.sampling import parse_seeds, slerp
+from gankit.training import train
+from tests.conftest import assert_one_line_error
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    return train("dcgan", "digits", out, options={"ngf": 8, "ndf": 8, "image_size": 16}, steps=4, batch_size=16, progress=False)
+
+
+def test_run_writes_a_grid_and_the_same_seed_gives_the_same_pixels(cli, tiny_model, tmp_path):
+    for name in ("a.png", "b.png"):
+        result = cli("run", tiny_model, "--n", 9, "--seed", 3, "--out", tmp_path / name)
+        assert result.code == 0 and "grid of 9 samples" in result.out, result
+    a, b = (np.asarray(Image.open(tmp_path / n)) for n in ("a.png", "b.png"))
+    assert a.shape == (3 * 18 + 2, 3 * 18 + 2) and np.array_equal(a, b)
+    assert cli("run", tiny_model, "--n", 9, "--seed", 4, "--out", tmp_path / "c.png").code == 0
+    assert not np.array_equal(a, np.asarray(Image.open(tmp_path / "c.png")))
+
+
+def test_run_into_a_folder_writes_one_png_per_sample(cli, tiny_model, tmp_path):
+    result = cli("run", tiny_model, "--n", 3, "--out", tmp_path / "samples")
+    assert result.code == 0, result
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["0000.png", "0001.png", "0002.png"]
+    assert Image.open(tmp_path / "samples" / "0001.png").size == (16, 16)
+
+
+def test_python_api_matches_the_cli_and_seeds_are_per_sample(tiny_model):
+    model = gankit.load(tiny_model, device="cpu")
+    batch = model.generate(4, seed=10)
+    assert batch.shape == (4, 1, 16, 16) and batch.min() >= -1 and batch.max() <= 1
+    assert torch.equal(model.generate(1, seed=12)[0], batch[2])  # sample i of seed S is seed S+i
+    assert not torch.equal(model.generate(4, seed=10, truncation=0.5), batch)
+    assert model.info()["parameters"]["generator"] > 0 and model.task == "unconditional-image"
+
+
+def test_slerp_keeps_endpoints_and_prior_like_norms():
+    a, b = torch.randn(100, generator=torch.Generator().manual_seed(0)), torch.randn(100, generator=torch.Generator().manual_seed(1))
+    path = slerp(a, b, torch.linspace(0, 1, 5))
+    assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
+    assert (path.norm(dim=1) > 0.9 * min(a.norm(), b.norm())).all()  # a straight line dips to ~0.7x in the middle
+
+
+def test_interpolate_writes_an_animated_gif_and_a_strip(cli, tiny_model, tmp_path):
+    result = cli("interpolate", tiny_model, "--steps", 6, "--from", 1, "--to", 2, "--out", tmp_path / "walk.gif")
+    assert result.code == 0, result
+    gif = Image.open(tmp_path / "walk.gif")
+    assert gif.n_frames == 10  # 6 forward, 4 back (boomerang without repeating the ends)
+    assert cli("interpolate", tiny_model, "--steps", 6, "--out", tmp_path / "walk.png").code == 0
+    assert Image.open(tmp_path / "walk.png").size == (6 * 18 + 2, 18 + 2)
+    frames = gankit.load(tiny_model).interpolate(1, 2, steps=6)
+    assert torch.equal(frames[0], gankit.load(tiny_model).generate(1, seed=1)[0])
+
+
+def test_arithmetic_combines_group_means(cli, tiny_model, tmp_path):
+    result = cli("arithmetic", tiny_model, "--a", "0-2", "--b", "3,4", "--c", "5", "--out", tmp_path / "x.png")
+    assert result.code == 0, result
+    assert Image.open(tmp_path / "x.png").size == (4 * 18 + 2, 2 * 18 + 2)
+    model = gankit.load(tiny_model)
+    means, variations = model.arithmetic([0, 1, 2], [3, 4], [5])
+    z = model.gan.sample_latent(range(6))
+    expected = model.from_latents((z[0:3].mean(0) - z[3:5].mean(0) + z[5])[None])
+    assert torch.allclose(means[3], expected[0], atol=1e-5) and variations.shape[0] == 4
+    assert_one_line_error(cli("arithmetic", tiny_model, "--a", "x", "--b", "1", "--c", "2"), "cannot read seeds 'x'")
+
+
+def test_parse_seeds():
+    assert parse_seeds("1,2,5-8") == [1, 2, 5, 6, 7, 8]
+    with pytest.raises(gankit.GankitError):
+        parse_seeds("3-1")
+
+
+def test_info_shows_task_options_parameters_and_source(cli, tiny_model):
+    result = cli("info", tiny_model)
+    assert result.code == 0 and "unconditional-image" in result.out and "image_size=16" in result.out and "generator" in result.out
+    data = json.loads(cli("info", tiny_model, "--json").out)
+    assert data["model"] == "dcgan" and data["training"]["steps"] == 4 and str(tiny_model) in data["source"]
+
+
+def test_sampling_errors_are_one_line(cli, tiny_model, tmp_path):
+    assert_one_line_error(cli("run", "dcgam"), "no model 'dcgam'", "did you mean 'dcgan'")
+    assert_one_line_error(cli("run", tiny_model, "--truncation", 0), "--truncation must be in (0, 1]")
+    assert_one_line_error(cli("run", tiny_model, "--n", 0), "--n must be at least 1")
+    assert_one_line_error(cli("interpolate", tiny_model, "--out", tmp_path / "x.mp3"), "use a file ending in .gif or .png")
+    assert_one_line_error(cli("run", tiny_model, "--device", "tpu"), "not a device name")

