@@ -1,0 +1,157 @@
+"""Time gankit's DCGAN training step against a plain PyTorch loop written from the pytorch/examples DCGAN recipe.
+
+    python benchmarks/train_step.py                       # 64x64 RGB, batch 64, ngf=ndf=64 (the published setting)
+    python benchmarks/train_step.py --size 32 --channels 1 --rounds 5 --steps 20
+
+Both run in this process on the same in-memory batches, alternating in rounds so that machine noise hits
+both alike; the reported figure is the median step time of each and their ratio (reference / gankit:
+above 1 means gankit is faster). Also times `gankit --help` in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+
+# -- the reference: pytorch/examples dcgan/main.py, same architecture, written out plainly --------------------
+class RefGenerator(nn.Module):
+    def __init__(self, nz: int, ngf: int, nc: int, size: int) -> None:
+        super().__init__()
+        stages = size.bit_length() - 3  # 64 → 4 stride-2 stages after the 4x4 projection
+        width = ngf * 2 ** (stages - 1)
+        layers = [nn.ConvTranspose2d(nz, width, 4, 1, 0, bias=False), nn.BatchNorm2d(width), nn.ReLU(True)]
+        for _ in range(stages - 1):
+            layers += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width // 2), nn.ReLU(True)]
+            width //= 2
+        layers += [nn.ConvTranspose2d(width, nc, 4, 2, 1, bias=False), nn.Tanh()]
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class RefDiscriminator(nn.Module):
+    def __init__(self, ndf: int, nc: int, size: int) -> None:
+        super().__init__()
+        stages = size.bit_length() - 3
+        layers = [nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
+        width = ndf
+        for _ in range(stages - 1):
+            layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2), nn.LeakyReLU(0.2, inplace=True)]
+            width *= 2
+        layers += [nn.Conv2d(width, 1, 4, 1, 0, bias=False), nn.Sigmoid()]
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.main(x).view(-1, 1).squeeze(1)
+
+
+class Reference:
+    """One step exactly as pytorch/examples does it: BCELoss on sigmoid outputs, .item() stats every step."""
+
+    def __init__(self, nz: int, ngf: int, ndf: int, nc: int, size: int) -> None:
+        self.nz = nz
+        self.netG, self.netD = RefGenerator(nz, ngf, nc, size), RefDiscriminator(ndf, nc, size)
+        self.criterion = nn.BCELoss()
+        self.optD = torch.optim.Adam(self.netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.optG = torch.optim.Adam(self.netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def step(self, real: torch.Tensor) -> None:
+        b = real.size(0)
+        self.netD.zero_grad()
+        label = torch.full((b,), 1.0)
+        output = self.netD(real)
+        errD_real = self.criterion(output, label)
+        errD_real.backward()
+        D_x = output.mean().item()
+        noise = torch.randn(b, self.nz, 1, 1)
+        fake = self.netG(noise)
+        label.fill_(0.0)
+        output = self.netD(fake.detach())
+        errD_fake = self.criterion(output, label)
+        errD_fake.backward()
+        D_G_z1 = output.mean().item()
+        self.optD.step()
+        self.netG.zero_grad()
+        label.fill_(1.0)
+        output = self.netD(fake)
+        errG = self.criterion(output, label)
+        errG.backward()
+        D_G_z2 = output.mean().item()
+        self.optG.step()
+        del D_x, D_G_z1, D_G_z2, errG
+
+
+# -- the measurement -----------------------------------------------------------------------------------------
+def timed(step, batches, steps: int) -> float:
+    start = time.perf_counter()
+    for i in range(steps):
+        step(batches[i % len(batches)])
+    return (time.perf_counter() - start) / steps
+
+
+def help_time(repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "gankit", "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--channels", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--width", type=int, default=64, help="ngf = ndf")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per round and side")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from gankit.registry import get_registry
+    from gankit.training import TrainConfig, Trainer, batches
+
+    torch.manual_seed(0)
+    data = torch.rand(8 * args.batch_size, args.channels, args.size, args.size) * 2 - 1
+    ref = Reference(100, args.width, args.width, args.channels, args.size)
+    ref_batches = list(data.split(args.batch_size))
+
+    spec = get_registry().model("dcgan")
+    gan = spec.build({"image_size": args.size, "channels": args.channels, "ngf": args.width, "ndf": args.width})
+    config = TrainConfig(batch_size=args.batch_size, ema=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(gan, spec, TensorDataset(data), config, Path(tmp), "benchmark", None)
+        stream = batches(trainer.dataset, config, 0, pin=False)
+        ours = [next(stream) for _ in range(8)]
+
+        for _ in range(2):  # warm-up
+            ref.step(ref_batches[0])
+            trainer.step(ours[0])
+        ref_times, our_times = [], []
+        for _ in range(args.rounds):
+            ref_times.append(timed(ref.step, ref_batches, args.steps))
+            our_times.append(timed(trainer.step, ours, args.steps))
+            trainer.check_finite()  # the per-log-interval sync gankit really does
+
+    r, g = statistics.median(ref_times), statistics.median(our_times)
+    print(f"DCGAN {args.size}x{args.size}x{args.channels}, batch {args.batch_size}, ngf=ndf={args.width}, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"reference (pytorch/examples recipe): {r * 1000:8.1f} ms/step")
+    print(f"gankit Trainer.step:                 {g * 1000:8.1f} ms/step")
+    print(f"speed-up (reference / gankit):       {r / g:8.2f}x")
+    print(f"gankit --help:                       {help_time() * 1000:8.0f} ms (median of 5, fresh processes)")
+
+
+if __name__ == "__main__":
+    main()

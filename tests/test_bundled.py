@@ -1,0 +1,48 @@
+"""The bundled DCGAN and digit classifier: they run offline out of the box and meet the quality bar."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+from PIL import Image
+
+import gankit
+from gankit_plugins.dcgan import WEIGHTS
+from gankit_plugins.dcgan.classifier import digit_quality, load_classifier
+from gankit_plugins.dcgan.digits import make_digits
+from tests.conftest import run_gankit
+
+
+def test_run_dcgan_uses_the_bundled_weights_offline(tmp_path):
+    result = run_gankit("run", "dcgan", "--n", 16, "--seed", 1, "--out", tmp_path / "grid.png", env={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    assert grid.shape == (4 * 34 + 2, 4 * 34 + 2) and grid.std() > 20  # a real picture, not a blank one
+
+
+def test_bundled_weights_are_small_fp16_and_documented():
+    weights = WEIGHTS / "digits" / "model.safetensors"
+    assert weights.stat().st_size < 8 * 2**20
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "pt") as fh:
+        assert fh.get_tensor("generator.0.weight").dtype == torch.float16
+    card = (WEIGHTS / "digits" / "README.md").read_text()
+    training = json.loads((WEIGHTS / "digits" / "config.json").read_text())["training"]
+    assert "gankit train dcgan" in training["command"] and training["steps"] >= 1000 and training["wall_time_s"] > 0
+    assert "digits confident" in card and training["command"] in card
+
+
+def test_digit_classifier_reads_held_out_digits():
+    images, labels = make_digits(1000, seed=2)  # the classifier trained on seed 1, the GAN on seed 0
+    with torch.no_grad():
+        accuracy = (load_classifier()(images).argmax(1) == labels).float().mean()
+    assert accuracy >= 0.97
+
+
+def test_bundled_samples_are_confident_digits_of_every_class():
+    quality = digit_quality(gankit.load("dcgan", device="cpu").generate(500, seed=1000))
+    assert quality["confident"] >= 0.85, quality
+    assert quality["min_class_share"] >= 0.04, quality
