@@ -1,6 +1,7 @@
 """The Python API: `load` a model from anywhere a MODEL is accepted, sample it, `train` one.
 
-MODEL means a registered model name (its bundled default weights) or a local model/run directory.
+MODEL means a registered model name (its bundled default weights), a local model/run directory, or a
+Hugging Face Hub repo id ``user/name`` (optionally ``@revision``), pulled into the HF cache on first use.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from torch import Tensor
 
 from gankit import modelio
 from gankit.errors import GankitError
+from gankit.hub import parse_model_id, pull
 from gankit.model import GANModel
 from gankit.registry import get_registry
 from gankit.sampling import slerp
@@ -21,13 +23,20 @@ from gankit.devices import pick_device, to_device
 
 
 def locate(model: str | Path) -> tuple[Path, str]:
-    """The model directory a MODEL names, and a description of where it came from."""
+    """The model directory a MODEL names, and a description of where it came from.
+
+    Tried in order: a local directory, a registered model name, a Hub repo id (``user/repo[@revision]``).
+    """
     path = Path(model).expanduser()
     if path.is_dir():
         return path, f"local directory {path}"
     registry = get_registry()
     registry.collect()
     name = str(model)
+    hub_id = parse_model_id(name)
+    if hub_id and name not in registry.models:
+        folder = pull(*hub_id)
+        return folder, f"Hub repo {hub_id[0]} at revision {folder.name[:12]}"
     if name in registry.models:
         spec = registry.models[name]
         if spec.default_weights and (Path(spec.default_weights) / modelio.CONFIG_NAME).is_file():
@@ -38,7 +47,8 @@ def locate(model: str | Path) -> tuple[Path, str]:
     from gankit.registry import _suggest
 
     raise GankitError(
-        f"no model {name!r}: not a registered model{_suggest(name, registry.models)} nor a model directory; `gankit plugins` lists models"
+        f"no model {name!r}: not a registered model{_suggest(name, registry.models)}, a model directory or a Hub repo id "
+        "(user/name); `gankit plugins` lists models"
     )
 
 
@@ -105,8 +115,23 @@ class Model:
         return self.from_latents(torch.stack([*means, result])), self.from_latents(result + noise)
 
     def save_pretrained(self, folder: str | Path) -> Path:
-        """Write this model as a model directory (config, safetensors weights, model card)."""
-        return modelio.save_model(folder, self.gan, self.spec, self.config.get("training"))
+        """Write this model as a model directory (config, safetensors weights, model card, samples)."""
+        from gankit.images import grid
+
+        samples = grid(self.generate(64, seed=0), nrow=8) if self.gan.latent_shape else None
+        return modelio.save_model(folder, self.gan, self.spec, self.config.get("training"), samples=samples)
+
+    def push_to_hub(self, repo_id: str, private: bool = False, branch: str | None = None, message: str | None = None,
+                    include_discriminator: bool = True, token: str | None = None) -> str:
+        """Upload this model to the Hub as one commit (via a temporary model directory); returns the commit URL."""
+        import tempfile
+
+        from gankit.hub import push
+
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp)
+            return push(tmp, repo_id, private=private, branch=branch, message=message,
+                        include_discriminator=include_discriminator, token=token)
 
     def info(self) -> dict[str, Any]:
         return {

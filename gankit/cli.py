@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
 
 from gankit.errors import GankitError
 
@@ -47,7 +46,8 @@ truncation_option = click.option("--truncation", type=float, default=1.0, show_d
 def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int | None, device: str) -> None:
     """Generate samples from MODEL.
 
-    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id
+    (user/name or user/name@revision).
     """
     from gankit.images import grid, save_each, save_image
 
@@ -74,7 +74,8 @@ def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int |
 def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: float, fps: float, out: Path, device: str) -> None:
     """Walk the latent space from one seeded sample to another (spherical interpolation).
 
-    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id
+    (user/name or user/name@revision).
     """
     from gankit.images import grid, save_gif, save_image
 
@@ -100,7 +101,8 @@ def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path,
 
     The picture's first row shows mean A, mean B, mean C and the result; the second row shows
     variations around the result. Find seeds with `gankit run MODEL --seed S` (sample i is seed S+i).
-    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id
+    (user/name or user/name@revision).
     """
     import torch
 
@@ -126,9 +128,22 @@ def _upscaled(image) -> tuple[int, int]:
 
 
 # -- training ----------------------------------------------------------------------------------
-TRAIN_FLAGS = ("steps", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "ema", "ema_decay", "augment", "r1_gamma",
-               "seed", "device", "checkpoint_every", "sample_every", "log_every", "workers")
 MODEL_FLAGS = ("image_size", "channels", "latent_dim")
+
+
+def train_knob_options(command):
+    """Add one option per `TrainConfig` knob (default None: unset knobs keep the model's train_defaults)."""
+    from gankit.trainconfig import cli_knobs
+
+    for f in reversed(cli_knobs()):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{f.metadata['help']} [default: {f.default if f.default != '' else 'none'}]"
+        if f.type == "bool":
+            command = click.option(f"{flag}/--no-{flag[2:]}", f.name, default=None, help=help_text)(command)
+        else:
+            kind = {"int": int, "float": float, "str": str}[f.type]
+            command = click.option(flag, f.name, type=kind, default=None, help=help_text)(command)
+    return command
 
 
 @cli.command()
@@ -136,26 +151,11 @@ MODEL_FLAGS = ("image_size", "channels", "latent_dim")
 @click.option("--data", help="Built-in data set name, torchvision data set (mnist, fashion-mnist, cifar10, celeba) or image folder.")
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory [default: runs/MODEL].")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
-@click.option("--steps", type=int, default=5000, show_default=True, help="Total training steps (D+G updates).")
-@click.option("--batch-size", type=int, default=64, show_default=True)
-@click.option("--lr-g", type=float, default=2e-4, show_default=True, help="Generator learning rate (Adam).")
-@click.option("--lr-d", type=float, default=2e-4, show_default=True, help="Discriminator learning rate (Adam).")
-@click.option("--beta1", type=float, default=0.5, show_default=True)
-@click.option("--beta2", type=float, default=0.999, show_default=True)
 @click.option("--image-size", type=int, help="Model option image_size (a power of two).")
 @click.option("--channels", type=int, help="Model option channels (1 or 3).")
 @click.option("--latent-dim", type=int, help="Model option latent_dim.")
 @click.option("-o", "--option", "model_options", multiple=True, metavar="KEY=VALUE", help="Any other model option (repeatable).")
-@click.option("--ema/--no-ema", default=True, show_default=True, help="Keep an exponential moving average of G for sampling.")
-@click.option("--ema-decay", type=float, default=0.999, show_default=True)
-@click.option("--augment", default="", help="DiffAugment policy for D, e.g. translation,cutout,color.")
-@click.option("--r1-gamma", type=float, default=0.0, show_default=True, help="R1 gradient penalty weight for D (0: off).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@device_option
-@click.option("--checkpoint-every", type=int, default=500, show_default=True, help="Steps between checkpoints.")
-@click.option("--sample-every", type=int, default=500, show_default=True, help="Steps between sample grids.")
-@click.option("--log-every", type=int, default=10, show_default=True, help="Steps between progress/metrics updates.")
-@click.option("--workers", type=int, default=0, show_default=True, help="Data-loader worker processes.")
+@train_knob_options
 @click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images (and say how many) instead of stopping.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -168,23 +168,63 @@ def train(ctx: click.Context, model: str, data: str | None, out: Path | None, re
     """
     from gankit.training import train as run_training
 
-    def given(name: str) -> bool:
-        return ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
-
-    options: dict[str, Any] = {name: flags[name] for name in MODEL_FLAGS if given(name)}
+    options: dict[str, Any] = {name: flags.pop(name) for name in MODEL_FLAGS if flags.get(name) is not None}
     for item in model_options:
         key, eq, value = item.partition("=")
         if not eq or not key:
             raise GankitError(f"-o {item!r}: write model options as KEY=VALUE")
         options[key.replace("-", "_")] = value
-    train_options = {name: flags[name] for name in TRAIN_FLAGS if given(name) or not resume}
     if resume and options:
         raise GankitError("model options cannot change when resuming; drop them or start a new run")
+    train_options = {name: value for name, value in flags.items() if value is not None and name not in MODEL_FLAGS}
     out = out or Path("runs") / model
     command = "gankit " + " ".join(shlex.quote(a) for a in (ctx.obj or {}).get("argv", sys.argv[1:]))
     path = run_training(model, data, out, options=options, resume=resume, data_root=data_root, skip_bad=skip_bad,
                         command=command, progress=not quiet, **train_options)
     click.echo(f"trained model written to {path} (sample it: gankit run {path})")
+
+
+# -- the Hub ---------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("repo")
+@click.option("--revision", help="Branch, tag or commit (or write REPO as user/name@revision).")
+@click.option("--force", is_flag=True, help="Download again even if cached.")
+def pull(repo: str, revision: str | None, force: bool) -> None:
+    """Download a gankit model from the Hugging Face Hub into the HF cache.
+
+    Honours HF_HOME / HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN (or `hf auth login`) and HF_HUB_OFFLINE.
+    """
+    from gankit.api import load
+    from gankit.hub import describe, parse_model_id
+    from gankit.hub import pull as hub_pull
+
+    parsed = parse_model_id(repo)
+    if parsed is None:
+        raise GankitError(f"{repo!r} is not a Hub repo id; use user/name or user/name@revision")
+    repo_id, pinned = parsed
+    folder = hub_pull(repo_id, revision or pinned, force=force)
+    click.echo(f"{repo_id}: {folder}")
+    click.echo(describe(load(folder, device="cpu")))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("repo")
+@click.option("--private", is_flag=True, help="Create the repo as private.")
+@click.option("--revision", "branch", help="Branch to commit to (created if needed) [default: main].")
+@click.option("--message", help="Commit message.")
+@click.option("--no-discriminator", is_flag=True, help="Upload the generator only.")
+def push(folder: Path, repo: str, private: bool, branch: str | None, message: str | None, no_discriminator: bool) -> None:
+    """Upload a model or run directory FOLDER to the Hub repo REPO (user/name) as one commit.
+
+    Creates the repo if needed and writes a model card from the run. Needs a token with write access
+    (HF_TOKEN or `hf auth login`).
+    """
+    from gankit.hub import push as hub_push
+
+    url = hub_push(folder, repo, private=private, branch=branch, message=message, include_discriminator=not no_discriminator)
+    click.echo(f"pushed {folder} to {repo}: {url}")
+    click.echo(f"run it anywhere: gankit run {repo}")
 
 
 # -- describing --------------------------------------------------------------------------------
@@ -221,7 +261,8 @@ def plugins(as_json: bool) -> None:
 def info(model: str, as_json: bool) -> None:
     """Show MODEL's task, options, parameter counts and source.
 
-    MODEL is a registered model name (its bundled weights) or a model/run directory.
+    MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id
+    (user/name or user/name@revision).
     """
     data = _load(model, "cpu").info()
     if as_json:

@@ -12,8 +12,8 @@ PIPELINE_TAGS = {
 }
 
 
-def render_card(config: dict[str, Any], params: dict[str, int], has_samples: bool) -> str:
-    """Markdown model card from a model directory's config (and its training record, if any)."""
+def render_card(config: dict[str, Any], params: dict[str, int], has_samples: bool, ref: str) -> str:
+    """Markdown model card from a model directory's config and training record; `ref` is how users name the model."""
     training = config.get("training") or {}
     model, task = config["model"], config["task"]
     front = [
@@ -33,8 +33,8 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
     lines = [*front, "", f"# {model} ({task})", "", f"A `{model}` GAN from the `{config.get('plugin')}` gankit plugin."]
     if has_samples:
         lines += ["", "![samples](samples.png)"]
-    lines += ["", "## Use", "", "```bash", "gankit run <this model> --n 16 --seed 0 --out grid.png", "```", "", "```python",
-              "import gankit", "", 'model = gankit.load("<this model>")', "images = model.generate(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```"]
+    lines += ["", "## Use", "", "```bash", f"gankit run {ref} --n 16 --seed 0 --out grid.png", "```", "", "```python",
+              "import gankit", "", f'model = gankit.load("{ref}")', "images = model.generate(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```"]
     lines += ["", "## Model", "", f"- generator parameters: {params['generator']:,}", f"- discriminator parameters: {params['discriminator']:,}"]
     lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
     if training:

@@ -37,10 +37,12 @@ def save_model(
     dtype: torch.dtype | None = None,
     include_discriminator: bool = True,
     generator_state: dict[str, torch.Tensor] | None = None,
+    ref: str | None = None,
 ) -> Path:
     """Write a complete model directory; each file is replaced atomically.
 
-    `generator_state` replaces the generator's own weights (the trainer passes its EMA copy).
+    `generator_state` replaces the generator's own weights; `ref` is how the model card tells users to name
+    the model (default: the folder).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +69,7 @@ def save_model(
 
         save_image(samples, folder / SAMPLES_NAME)
     write_json(folder / CONFIG_NAME, config)
-    write_text(folder / CARD_NAME, render_card(config, model.parameter_counts(), has_samples=(folder / SAMPLES_NAME).exists()))
+    write_text(folder / CARD_NAME, render_card(config, model.parameter_counts(), has_samples=(folder / SAMPLES_NAME).exists(), ref=ref or str(folder)))
     return folder
 
 

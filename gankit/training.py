@@ -12,7 +12,6 @@ import copy
 import dataclasses
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,47 +28,10 @@ from gankit.images import grid, save_image
 from gankit.model import GANModel
 from gankit.modelio import save_model
 from gankit.specs import ModelSpec, resolve_options
+from gankit.trainconfig import TrainConfig
 
 SAMPLE_SEEDS = range(64)
 R1_EVERY = 16  # lazy R1 regularisation (StyleGAN2): every 16 steps, scaled by 16
-
-
-@dataclass
-class TrainConfig:
-    """Every trainer knob, with DCGAN's published defaults. Plugins override some in `ModelSpec.train_defaults`."""
-
-    steps: int = 5000
-    batch_size: int = 64
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    ema: bool = True
-    ema_decay: float = 0.999
-    augment: str = ""  # DiffAugment policy, e.g. "translation,cutout,color"
-    r1_gamma: float = 0.0
-    d_accuracy_threshold: float = 1.0  # skip D's update while its batch accuracy exceeds this (3D-GAN: 0.8)
-    seed: int = 0
-    device: str = "auto"
-    checkpoint_every: int = 500
-    sample_every: int = 500
-    log_every: int = 10
-    workers: int = 0
-    amp: bool = True  # bfloat16 autocast on CUDA
-    channels_last: bool = True
-
-    def check(self) -> None:
-        for name in ("steps", "batch_size", "checkpoint_every", "sample_every", "log_every"):
-            if getattr(self, name) < 1:
-                raise GankitError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
-        if self.workers < 0:
-            raise GankitError(f"--workers must be 0 or more, got {self.workers}")
-        for name in ("lr_g", "lr_d"):
-            if not getattr(self, name) > 0:
-                raise GankitError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
-        for name in ("beta1", "beta2", "ema_decay"):
-            if not 0 <= getattr(self, name) < 1:
-                raise GankitError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
 
 
 class StepBatches:
@@ -347,6 +309,8 @@ def train(
         fixed = sorted(k for k in train_options if k not in RESUMABLE_CHANGES and train_options[k] != state["config"].get(k))
         if fixed:
             raise GankitError(f"cannot change {', '.join(fixed)} when resuming; only {', '.join(RESUMABLE_CHANGES)} may change")
+        if data is not None and data != state["data"]:
+            raise GankitError(f"{out} was trained on --data {state['data']}; resume it without --data or with the same")
         options, data = state["options"], state["data"]
         config = dataclasses.replace(TrainConfig(**state["config"]), **train_options)
     elif ckpt_path.exists():

@@ -43,7 +43,7 @@ def main() -> None:
 
     model = gankit.load(args.run, device="cpu")
     training = dict(model.config["training"])
-    save_model(args.export, model.gan, model.spec, training, samples=grid(model.generate(64, seed=0), nrow=8), dtype=torch.float16)
+    save_model(args.export, model.gan, model.spec, training, samples=grid(model.generate(64, seed=0), nrow=8), dtype=torch.float16, ref="dcgan")
 
     exported = gankit.load(args.export, device="cpu")
     quality = digit_quality(exported.generate(args.samples, seed=0))
@@ -52,7 +52,7 @@ def main() -> None:
         "smallest class share": round(quality["min_class_share"], 4),
         "class shares 0-9": " ".join(f"{s:.3f}" for s in quality["class_shares"]),
     }
-    save_model(args.export, exported.gan, exported.spec, training, samples=grid(exported.generate(64, seed=0), nrow=8), dtype=torch.float16)
+    save_model(args.export, exported.gan, exported.spec, training, samples=grid(exported.generate(64, seed=0), nrow=8), dtype=torch.float16, ref="dcgan")
     print(json.dumps(quality, indent=2))
     print(f"exported to {args.export}")
 

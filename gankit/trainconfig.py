@@ -1,0 +1,58 @@
+"""Every knob of the training loop, with DCGAN's published defaults (plain data, no torch).
+
+The CLI builds its `gankit train` options from these fields; plugins override defaults per model in
+`ModelSpec.train_defaults`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from gankit.errors import GankitError
+
+
+def knob(default: Any, help: str, cli: bool = True) -> Any:
+    return field(default=default, metadata={"help": help, "cli": cli})
+
+
+@dataclass
+class TrainConfig:
+    steps: int = knob(5000, "Total training steps (one D and one G update each).")
+    batch_size: int = knob(64, "Samples per batch.")
+    lr_g: float = knob(2e-4, "Generator learning rate (Adam).")
+    lr_d: float = knob(2e-4, "Discriminator learning rate (Adam).")
+    beta1: float = knob(0.5, "Adam beta1.")
+    beta2: float = knob(0.999, "Adam beta2.")
+    ema: bool = knob(True, "Keep an exponential moving average of G, used for samples and export.")
+    ema_decay: float = knob(0.999, "EMA decay per step (warmed up over the first steps).")
+    augment: str = knob("", "DiffAugment policy for D: comma-separated translation, cutout, color.")
+    r1_gamma: float = knob(0.0, "R1 gradient penalty weight for D (0: off).")
+    d_accuracy_threshold: float = knob(1.0, "Skip D's update while its batch accuracy exceeds this (3D-GAN: 0.8).")
+    seed: int = knob(0, "Seed for initialisation, latents and data order.")
+    device: str = knob("auto", "cpu, cuda, cuda:N or auto.")
+    checkpoint_every: int = knob(500, "Steps between checkpoints.")
+    sample_every: int = knob(500, "Steps between sample grids.")
+    log_every: int = knob(10, "Steps between progress-bar and metrics updates.")
+    workers: int = knob(0, "Data-loader worker processes.")
+    amp: bool = knob(True, "bfloat16 autocast on CUDA.", cli=False)
+    channels_last: bool = knob(True, "Channels-last memory format for image models.", cli=False)
+
+    def check(self) -> None:
+        """Raise a one-line error for an impossible setting."""
+        for name in ("steps", "batch_size", "checkpoint_every", "sample_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise GankitError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.workers < 0:
+            raise GankitError(f"--workers must be 0 or more, got {self.workers}")
+        for name in ("lr_g", "lr_d"):
+            if not getattr(self, name) > 0:
+                raise GankitError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        for name in ("beta1", "beta2", "ema_decay"):
+            if not 0 <= getattr(self, name) < 1:
+                raise GankitError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
+
+
+def cli_knobs() -> list:
+    """The fields `gankit train` exposes as options."""
+    return [f for f in fields(TrainConfig) if f.metadata.get("cli")]
