@@ -47,21 +47,25 @@ def _explain(exc: Exception, repo_id: str, revision: str | None, action: str) ->
         if status == 403:
             return GankitError(f"{action} {repo_id}: your token has no write access to it; use a token with write permission")
         return GankitError(f"{action} {repo_id}: the Hub answered {status}: {str(exc).splitlines()[0]}")
-    if isinstance(exc, OSError):
-        return GankitError(f"{action} {repo_id}: cannot reach the Hub ({exc}); check the network or HF_ENDPOINT")
-    raise exc
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return GankitError(f"{action} {repo_id}: cannot reach the Hub ({type(exc).__name__}: {first}); check the network or HF_ENDPOINT")
 
 
 def pull(repo_id: str, revision: str | None = None, token: str | None = None, force: bool = False) -> Path:
     """Download (or find in the cache) a gankit model repo and check it loads; returns its snapshot folder."""
-    from huggingface_hub import HfApi, constants, snapshot_download
+    from huggingface_hub import HfApi, constants, errors, snapshot_download
 
     from gankit import __version__
     from gankit.modelio import load_model
 
     try:
         if not constants.HF_HUB_OFFLINE:
-            _check_files(HfApi(), repo_id, revision, token)
+            try:
+                _check_files(HfApi(), repo_id, revision, token)
+            except (GankitError, errors.HfHubHTTPError):
+                raise
+            except Exception:  # noqa: BLE001 — no network: snapshot_download may still answer from the cache
+                pass
         folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=FETCHED, token=token, force_download=force,
                                         library_name="gankit", library_version=__version__))
     except GankitError:
@@ -96,7 +100,8 @@ def _repo_exists(repo_id: str, token: str | None) -> bool:
 
 def _check_files(api, repo_id: str, revision: str | None, token: str | None) -> None:
     """Refuse repos that are not gankit models, or that offer only pickled weights, before downloading."""
-    files = api.list_repo_files(repo_id, revision=revision, token=token)
+    info = api.model_info(repo_id, revision=revision or "main", token=token)  # one request, no retry loop
+    files = [s.rfilename for s in info.siblings or []]
     if "model.safetensors" not in files:
         pickled = sorted(f for f in files if f.endswith(PICKLED))
         if pickled:

@@ -180,6 +180,16 @@ def test_missing_repos_and_revisions_are_one_line_errors(hub, run_dir):
     assert_one_line_error(hub.gankit("run", "nobody/nothing"), "repo nobody/nothing not found")
 
 
+def test_no_network_is_a_clear_error_and_the_cache_still_answers(hub, run_dir, tmp_path):
+    dead = {"HF_ENDPOINT": "http://127.0.0.1:9"}  # nothing listens there
+    assert_one_line_error(hub.gankit("pull", "gina/none", **dead), "gina/none is not in the cache and the Hub cannot be reached")
+    assert_one_line_error(hub.gankit("push", run_dir, "gina/none", **dead), "cannot reach the Hub")
+    assert hub.gankit("push", run_dir, "gina/cached").returncode == 0
+    assert hub.gankit("pull", "gina/cached").returncode == 0
+    result = hub.gankit("run", "gina/cached", "--n", 1, "--out", tmp_path / "x.png", **dead)
+    assert result.returncode == 0, result.stderr
+
+
 def test_push_needs_a_token_with_write_access(hub, run_dir):
     assert_one_line_error(hub.gankit("push", run_dir, "dave/x", HF_TOKEN=""), "not logged in", "HF_TOKEN")
     assert_one_line_error(hub.gankit("push", run_dir, "dave/x", HF_TOKEN=READ), "no write access")

@@ -71,3 +71,16 @@ def test_saved_weights_load_back_identically(model_dir, tmp_path):
     model.save_pretrained(tmp_path / "again")
     again = gankit.load(tmp_path / "again")
     assert torch.equal(model.generate(2, seed=5), again.generate(2, seed=5))
+
+
+def test_a_model_written_by_format_version_1_still_loads_and_samples_the_same():
+    """tests/data/model-format-v1 was written by gankit 0.1.0; every later gankit must read it unchanged."""
+    import numpy as np
+
+    import gankit
+
+    root = __import__("pathlib").Path(__file__).parent / "data"
+    model = gankit.load(root / "model-format-v1", device="cpu")
+    assert model.config["format_version"] == 1
+    expected = np.load(root / "model-format-v1-expected.npy")
+    assert np.allclose(model.generate(4, seed=0).numpy(), expected, atol=1e-4)
