@@ -30,6 +30,8 @@ def _load(model: str, device: str):
 
 
 device_option = click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
+scale_option = click.option("--scale", type=click.IntRange(1, 32), default=1, show_default=True,
+                            help="Enlarge pictures N times (nearest neighbour), e.g. for 32x32 samples.")
 truncation_option = click.option("--truncation", type=float, default=1.0, show_default=True,
                                  help="Pull latents towards the mean (0 < psi <= 1): less variety, higher fidelity.")
 
@@ -42,8 +44,9 @@ truncation_option = click.option("--truncation", type=float, default=1.0, show_d
 @click.option("--out", type=click.Path(path_type=Path), default=Path("samples.png"), show_default=True,
               help="A .png/.jpg file for a grid, or a folder for one PNG per sample (0000.png, …).")
 @click.option("--nrow", type=int, default=None, help="Images per grid row (default: square).")
+@scale_option
 @device_option
-def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int | None, device: str) -> None:
+def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int | None, scale: int, device: str) -> None:
     """Generate samples from MODEL.
 
     MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id
@@ -54,7 +57,7 @@ def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int |
     m = _load(model, device)
     images = m.generate(n, seed=seed, truncation=truncation)
     if out.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"):
-        save_image(grid(images, nrow=nrow), out)
+        save_image(_enlarge(grid(images, nrow=nrow), scale), out)
         click.echo(f"wrote a grid of {n} samples to {out}")
     else:
         files = save_each(images, out)
@@ -70,8 +73,10 @@ def run(model: str, n: int, seed: int, truncation: float, out: Path, nrow: int |
 @click.option("--fps", type=float, default=8, show_default=True, help="GIF frames per second.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("walk.gif"), show_default=True,
               help="A .gif animation (played forth and back) or a .png strip.")
+@scale_option
 @device_option
-def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: float, fps: float, out: Path, device: str) -> None:
+def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: float, fps: float, out: Path, scale: int,
+                device: str) -> None:
     """Walk the latent space from one seeded sample to another (spherical interpolation).
 
     MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id
@@ -82,9 +87,9 @@ def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: fl
     _check_suffix(out, (".gif", ".png"))
     frames = _load(model, device).interpolate(seed_a, seed_b, steps, truncation)
     if out.suffix.lower() == ".gif":
-        save_gif([grid(f[None], padding=0).resize(_upscaled(f)) for f in frames], out, fps=fps)
+        save_gif([_enlarge(grid(f[None], padding=0), scale) for f in frames], out, fps=fps)
     else:
-        save_image(grid(frames, nrow=steps), out)
+        save_image(_enlarge(grid(frames, nrow=steps), scale), out)
     click.echo(f"wrote {steps} interpolation frames from seed {seed_a} to seed {seed_b} to {out}")
 
 
@@ -95,8 +100,9 @@ def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: fl
 @click.option("--c", "c", required=True, help="Seeds of group C (added).")
 @truncation_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("arithmetic.png"), show_default=True)
+@scale_option
 @device_option
-def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path, device: str) -> None:
+def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path, scale: int, device: str) -> None:
     """Latent arithmetic on group means: mean(A) - mean(B) + mean(C).
 
     The picture's first row shows mean A, mean B, mean C and the result; the second row shows
@@ -112,7 +118,7 @@ def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path,
     _check_suffix(out, (".png", ".jpg", ".jpeg", ".webp"))
     groups = [parse_seeds(s) for s in (a, b, c)]
     means, variations = _load(model, device).arithmetic(*groups, truncation=truncation)
-    save_image(grid(torch.cat([means, variations]), nrow=4), out)
+    save_image(_enlarge(grid(torch.cat([means, variations]), nrow=4), scale), out)
     click.echo(f"wrote A - B + C (row 1: A, B, C, result; row 2: variations) to {out}")
 
 
@@ -121,10 +127,10 @@ def _check_suffix(out: Path, allowed: tuple[str, ...]) -> None:
         raise GankitError(f"--out {out}: use a file ending in {' or '.join(allowed)}")
 
 
-def _upscaled(image) -> tuple[int, int]:
-    h, w = image.shape[-2:]
-    factor = max(1, 128 // max(h, w))
-    return w * factor, h * factor
+def _enlarge(image, scale: int):
+    from PIL import Image
+
+    return image if scale == 1 else image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
 # -- training ----------------------------------------------------------------------------------

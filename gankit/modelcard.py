@@ -39,9 +39,9 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
     lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
     if training:
         lines += ["", "## Training", ""]
-        for key, label in (("command", "command"), ("data", "data"), ("steps", "steps"), ("wall_time_s", "wall time (s)"), ("device", "device")):
+        for key, label in (("command", "command"), ("script", "reproduce with"), ("data", "data"), ("steps", "steps"), ("wall_time_s", "wall time (s)"), ("device", "device")):
             if key in training:
-                value = f"`{training[key]}`" if key == "command" else training[key]
+                value = f"`{training[key]}`" if key in ("command", "script") else training[key]
                 lines.append(f"- {label}: {value}")
     if metrics:
         lines += ["", "## Metrics", "", "| metric | value |", "| --- | --- |"]
