@@ -329,9 +329,23 @@ def train(
     gan = spec.build(options)
     dataset = load_data(data, gan.options, data_root, skip_bad)
     out.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(gan, spec, dataset, config, out, data, command)
-    if state is not None:
-        trainer.restore(tensors, state)
-        if trainer.step_count >= config.steps:
-            raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
-    return trainer.run(progress=progress)
+    with run_lock(out):
+        trainer = Trainer(gan, spec, dataset, config, out, data, command)
+        if state is not None:
+            trainer.restore(tensors, state)
+            if trainer.step_count >= config.steps:
+                raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
+        return trainer.run(progress=progress)
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """One trainer per run directory: a second one would overwrite the first one's checkpoints."""
+    import fcntl
+
+    with open(out / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GankitError(f"another gankit process is training in {out}; wait for it or stop it first") from None
+        yield

@@ -116,6 +116,26 @@ def test_ctrl_c_saves_a_resumable_checkpoint(exploding, tmp_path):
     assert json.loads((out / "config.json").read_text())["training"]["steps"] == 6
 
 
+def test_ctrl_c_in_a_real_process_saves_exports_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "dcgan", "--out", out, "--steps", 100000, "--checkpoint-every", 100000, *TINY]
+    proc = subprocess.Popen([sys.executable, "-m", "gankit", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "metrics.jsonl").exists() or not (out / "metrics.jsonl").read_text():
+        assert proc.poll() is None and time.time() < deadline, proc.stderr.read()
+        time.sleep(0.1)
+    # a second trainer on the same run directory is refused while the first one runs
+    assert_one_line_error(run_gankit("train", "dcgan", "--out", out, *TINY), "another gankit process is training")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1].startswith("error: training interrupted at step "), err[-300:]
+    assert "continue with --resume" in err and "Traceback" not in err
+    assert (out / "model.safetensors").is_file() and (out / "checkpoint.safetensors").is_file()
+    step = json.loads((out / "config.json").read_text())["training"]["steps"]
+    assert run_gankit("train", "dcgan", "--out", out, "--resume", "--steps", step + 1, "--quiet").returncode == 0
+
+
 def test_sigkill_at_a_random_moment_leaves_a_resumable_checkpoint(tmp_path):
     """Kill training hard while it checkpoints every step; the run must resume from an intact checkpoint."""
     out = tmp_path / "run"
