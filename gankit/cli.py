@@ -233,6 +233,98 @@ def push(folder: Path, repo: str, private: bool, branch: str | None, message: st
     click.echo(f"run it anywhere: gankit run {repo}")
 
 
+# -- metrics ---------------------------------------------------------------------------------------
+def metric_options(command):
+    """Options shared by fid, kid, pr and eval."""
+    for decorator in reversed([
+        click.argument("a"),
+        click.argument("b", required=False),
+        click.option("--features", default="inception", show_default=True, help="Feature space (`gankit metrics list`)."),
+        click.option("--n", "n", type=int, default=10000, show_default=True, help="Samples to generate when a side is a MODEL."),
+        click.option("--seed", type=int, default=0, show_default=True, help="First seed of a MODEL's samples."),
+        click.option("--batch-size", type=int, default=50, show_default=True),
+        click.option("--workers", type=int, default=2, show_default=True, help="Image-decoding worker processes."),
+        device_option,
+        click.option("--inception-weights", type=click.Path(path_type=Path), help=f"Path to {'pt_inception-2015-12-05-6726825d.pth'} (or a safetensors copy)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        click.option("--quiet", is_flag=True, help="No progress bars."),
+    ]):
+        command = decorator(command)
+    return command
+
+
+def _evaluate(metrics: tuple[str, ...], a: str, b: str | None, save_stats: Path | None = None, **kwargs: Any) -> dict:
+    from gankit.metrics.evaluate import evaluate
+
+    if b is None and save_stats is None:
+        raise GankitError("give two sides to compare (A B), or one side with --save-stats")
+    as_json, quiet = kwargs.pop("as_json"), kwargs.pop("quiet")
+    notes: list[str] = []
+    result = evaluate(a, b, metrics, save_stats_to=save_stats, progress=not quiet, notes=notes, **kwargs)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if save_stats:
+        click.echo(f"wrote statistics of {a} ({result['n_a']} images) to {save_stats}", err=as_json)
+    if as_json:
+        click.echo(json.dumps(result))
+    elif b is not None:
+        for key in ("fid", "kid", "precision", "recall"):
+            if key in result:
+                extra = f" ± {result['kid_std']:.6f}" if key == "kid" else ""
+                click.echo(f"{key.upper() if key in ('fid', 'kid') else key}: {result[key]:.6f}{extra}")
+    return result
+
+
+@cli.command()
+@metric_options
+@click.option("--save-stats", type=click.Path(path_type=Path), help="Also write A's statistics as .npz (pytorch-fid reads it).")
+def fid(a: str, b: str | None, save_stats: Path | None, **kwargs: Any) -> None:
+    """Fréchet Inception Distance between A and B.
+
+    Each side is a folder of images, a .npz statistics file (mu, sigma; pytorch-fid's format) or a MODEL
+    (--n seeded samples). With --save-stats, B may be left out.
+    """
+    _evaluate(("fid",), a, b, save_stats, **kwargs)
+
+
+@cli.command()
+@metric_options
+def kid(a: str, b: str | None, **kwargs: Any) -> None:
+    """Kernel Inception Distance (unbiased, with its std over 100 subsets) between A and B (folders or MODELs)."""
+    _evaluate(("kid",), a, b, **kwargs)
+
+
+@cli.command()
+@metric_options
+def pr(a: str, b: str | None, **kwargs: Any) -> None:
+    """Precision and recall (k-NN manifolds, Kynkäänniemi et al. 2019) of B (generated) against A (real)."""
+    _evaluate(("pr",), a, b, **kwargs)
+
+
+@cli.command(name="eval")
+@metric_options
+@click.option("--metrics", "metric_names", default="fid,kid,pr", show_default=True, help="Comma-separated: fid, kid, pr.")
+def eval_command(a: str, b: str | None, metric_names: str, **kwargs: Any) -> None:
+    """Several metrics between A (real) and B (generated) from one feature pass per side."""
+    _evaluate(tuple(m.strip() for m in metric_names.split(",") if m.strip()), a, b, **kwargs)
+
+
+@cli.group()
+def metrics() -> None:
+    """About the metrics' feature spaces."""
+
+
+@metrics.command(name="list")
+def metrics_list() -> None:
+    """List the feature extractors that metrics can use (--features NAME)."""
+    from gankit.registry import get_registry
+
+    registry = get_registry()
+    registry.collect()
+    for name, spec in sorted(registry.feature_extractors.items()):
+        click.echo(f"{name:<12} {spec.description} [plugin {spec.plugin}]")
+
+
 # -- describing --------------------------------------------------------------------------------
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -257,6 +349,8 @@ def plugins(as_json: bool) -> None:
             click.echo(f"  model    {name:<14} {spec.task:<20} {spec.description}")
         for name in p.datasets:
             click.echo(f"  data set {name:<14} {registry.datasets[name].description}")
+        for name in p.feature_extractors:
+            click.echo(f"  features {name:<14} {registry.feature_extractors[name].description}")
         for name in p.commands:
             click.echo(f"  command  {name}")
 

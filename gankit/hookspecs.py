@@ -37,6 +37,14 @@ def register_datasets(register: Callable) -> None:
 
 
 @hookspec
+def register_feature_extractors(register: Callable) -> None:
+    """Register feature spaces for metrics: call ``register(FeatureExtractorSpec(...))`` once per extractor.
+
+    Called once, when the registry is first built. See `gankit.specs.FeatureExtractorSpec`.
+    """
+
+
+@hookspec
 def register_commands(cli) -> None:
     """Add commands to the ``gankit`` CLI: ``cli`` is the root `click.Group`; use ``@cli.command()``.
 

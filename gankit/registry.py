@@ -17,7 +17,7 @@ import pluggy
 
 from gankit import hookspecs
 from gankit.errors import GankitError
-from gankit.specs import DatasetSpec, ModelSpec
+from gankit.specs import DatasetSpec, FeatureExtractorSpec, ModelSpec
 
 ENTRY_POINT_GROUP = "gankit"
 
@@ -31,6 +31,7 @@ class PluginInfo:
     version: str
     models: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
+    feature_extractors: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -44,6 +45,7 @@ class Registry:
         self.plugins: dict[str, PluginInfo] = {}
         self.models: dict[str, ModelSpec] = {}
         self.datasets: dict[str, DatasetSpec] = {}
+        self.feature_extractors: dict[str, FeatureExtractorSpec] = {}
         self._collected = False
 
     # -- loading -------------------------------------------------------------------------------
@@ -75,12 +77,13 @@ class Registry:
         """Ask every plugin what it registers (once)."""
         if self._collected:
             return
-        self.models.clear()
-        self.datasets.clear()
-        for info in self.plugins.values():
-            info.models.clear()
-            info.datasets.clear()
-        for hook, table, attr in (("register_models", self.models, "models"), ("register_datasets", self.datasets, "datasets")):
+        tables = {"register_models": (self.models, "models"), "register_datasets": (self.datasets, "datasets"),
+                  "register_feature_extractors": (self.feature_extractors, "feature_extractors")}
+        for table, attr in tables.values():
+            table.clear()
+            for info in self.plugins.values():
+                getattr(info, attr).clear()
+        for hook, (table, attr) in tables.items():
             for impl in getattr(self.pm.hook, hook).get_hookimpls():
                 info = self.plugins.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "?", "?"))
                 listing = getattr(info, attr)
@@ -94,7 +97,7 @@ class Registry:
 
     def _put(self, table: dict, listing: list, spec: Any, plugin: str) -> None:
         if spec.name in table:
-            kind = "model" if isinstance(spec, ModelSpec) else "data set"
+            kind = {ModelSpec: "model", DatasetSpec: "data set"}.get(type(spec), "feature extractor")
             raise GankitError(
                 f"{kind} {spec.name!r} is registered by both plugin {table[spec.name].plugin!r} and plugin "
                 f"{plugin!r}; uninstall one of them"
@@ -108,6 +111,14 @@ class Registry:
         if name not in self.models:
             raise GankitError(f"unknown model {name!r}{_suggest(name, self.models)}; `gankit plugins` lists them")
         return self.models[name]
+
+    def feature_extractor(self, name: str) -> FeatureExtractorSpec:
+        self.collect()
+        if name not in self.feature_extractors:
+            raise GankitError(
+                f"unknown features {name!r}{_suggest(name, self.feature_extractors)}; `gankit metrics list` shows them"
+            )
+        return self.feature_extractors[name]
 
     def dataset(self, name: str) -> DatasetSpec:
         self.collect()
@@ -132,6 +143,10 @@ def get_registry() -> Registry:
     global _registry
     if _registry is None:
         _registry = Registry()
+        from gankit import __version__
+        from gankit.metrics import builtin
+
+        _registry.add(builtin, "gankit", "gankit", __version__)  # the core's own registrations (Inception features)
         if not os.environ.get("GANKIT_DISABLE_PLUGIN_AUTOLOAD"):
             _registry.load_entry_points()
     return _registry

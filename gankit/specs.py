@@ -112,3 +112,20 @@ class DatasetSpec:
 
     def load(self, **kwargs: Any):
         return import_object(self.loader)(**kwargs)
+
+
+@dataclass(frozen=True)
+class FeatureExtractorSpec:
+    """A feature space for metrics: `loader` names ``loader(weights: str | None) -> nn.Module``.
+
+    The module maps images in [0, 1], shaped (N, channels, input_size, input_size), to (N, dims) features,
+    and has the attributes ``dims``, ``input_size`` and ``channels``.
+    """
+
+    name: str
+    loader: str
+    description: str = ""
+    plugin: str = ""
+
+    def load(self, weights: str | None = None):
+        return import_object(self.loader)(weights)

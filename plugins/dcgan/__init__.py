@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import gankit
-from gankit.specs import DatasetSpec, ModelSpec, Option
+from gankit.specs import DatasetSpec, FeatureExtractorSpec, ModelSpec, Option
 
 WEIGHTS = Path(__file__).parent / "weights"
 
@@ -41,5 +41,16 @@ def register_datasets(register) -> None:
             name="digits",
             loader="gankit_plugins.dcgan.digits:load",
             description="handwritten-like digits 0-9, rendered procedurally from strokes (no download), labelled",
+        )
+    )
+
+
+@gankit.hookimpl
+def register_feature_extractors(register) -> None:
+    register(
+        FeatureExtractorSpec(
+            name="digits",
+            loader="gankit_plugins.dcgan.classifier:feature_extractor",
+            description="the bundled digit classifier's 128-d embedding: FID/KID/PR for digit models, offline",
         )
     )

@@ -62,3 +62,21 @@ def digit_quality(images: Tensor, classifier: DigitClassifier | None = None, thr
         "class_shares": [round(float(s), 4) for s in shares],
         "min_class_share": float(shares.min()),
     }
+
+
+class DigitFeatures(nn.Module):
+    """The classifier's 128-d embedding as a metrics feature space: images in [0, 1], (N, 1, 32, 32)."""
+
+    dims, input_size, channels = 128, 32, 1
+
+    def __init__(self, classifier: DigitClassifier) -> None:
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, images: Tensor) -> Tensor:
+        return self.classifier.features(images * 2 - 1)
+
+
+def feature_extractor(weights: str | None = None) -> DigitFeatures:
+    """Loader for the ``digits`` feature extractor (bundled weights unless `weights` names a file)."""
+    return DigitFeatures(load_classifier(weights or WEIGHTS)).eval()
