@@ -1,7 +1,7 @@
 """`gankit fid / kid / pr / eval`: compare two image sources in one feature space, one pass per side.
 
 A side is a folder of images, a ``.npz`` statistics file (pytorch-fid's format; FID only), or a MODEL
-(``n`` seeded samples).
+(``n`` seeded samples; a folder holding ``config.json`` is a model directory, hence a MODEL).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), feature
             continue
         if extractor is None:
             extractor = spec.load(inception_weights if features == "inception" else None).to(torch_device)
-        if Path(source).is_dir():
+        if Path(source).is_dir() and not (Path(source) / "config.json").is_file():  # a model directory is a MODEL
             total, batches = folder_batches(Path(source), extractor, batch_size, workers)
         else:
             total, batches = model_batches(source, n, seed, batch_size, extractor, device)

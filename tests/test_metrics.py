@@ -1,0 +1,180 @@
+"""Metrics: exact Fréchet distance, streaming statistics, agreement with pytorch-fid, KID/PR, the commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+from PIL import Image
+
+from gankit.errors import GankitError
+from gankit.metrics import scores
+from gankit.metrics.stats import RunningStats, frechet_distance
+from tests.conftest import assert_one_line_error, run_gankit
+
+
+def random_cov(rng, d, n=None):
+    x = rng.normal(size=(n or 4 * d, d)) @ rng.normal(size=(d, d))
+    return np.cov(x, rowvar=False)
+
+
+def test_frechet_distance_matches_the_closed_form_for_gaussians():
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0.5, 2, 16), rng.uniform(0.5, 2, 16)
+    mu1, mu2 = rng.normal(size=16), rng.normal(size=16)
+    q, _ = np.linalg.qr(rng.normal(size=(16, 16)))  # same eigenvectors: √(Σ1Σ2) = Q √(ab) Qᵀ
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
+    got = frechet_distance(mu1, q @ np.diag(a) @ q.T, mu2, q @ np.diag(b) @ q.T)
+    assert got == pytest.approx(expected, rel=1e-10)
+    assert frechet_distance(mu1, np.diag(a), mu1, np.diag(a)) == pytest.approx(0, abs=1e-10)
+
+
+def test_frechet_distance_agrees_with_pytorch_fid_on_general_covariances():
+    from pytorch_fid.fid_score import calculate_frechet_distance
+
+    rng = np.random.default_rng(1)
+    s1, s2 = random_cov(rng, 64), random_cov(rng, 64)
+    m1, m2 = rng.normal(size=64), rng.normal(size=64)
+    ours, theirs = frechet_distance(m1, s1, m2, s2), calculate_frechet_distance(m1, s1, m2, s2)
+    assert abs(ours - theirs) / theirs <= 1e-6
+
+
+def test_singular_covariances_give_a_finite_exact_number():
+    rng = np.random.default_rng(2)
+    s1, s2 = random_cov(rng, 64, n=20), random_cov(rng, 64, n=30)  # fewer samples than dimensions
+    mu = np.zeros(64)
+    got = frechet_distance(mu, s1, mu, s2)
+    root = scipy.linalg.sqrtm(scipy.linalg.sqrtm(s1) @ s2 @ scipy.linalg.sqrtm(s1))
+    expected = np.trace(s1) + np.trace(s2) - 2 * np.trace(root).real
+    assert np.isfinite(got) and got == pytest.approx(expected, rel=1e-6)
+
+
+def test_streaming_statistics_equal_numpy_in_any_batching():
+    rng = np.random.default_rng(3)
+    x = rng.normal(5, 3, size=(1000, 8))
+    stats = RunningStats(8)
+    for chunk in np.array_split(x, [1, 7, 300, 301, 999]):
+        stats.update(chunk)
+    assert np.allclose(stats.mean, x.mean(0), atol=1e-12) and np.allclose(stats.cov, np.cov(x, rowvar=False), atol=1e-10)
+
+
+def test_kid_and_precision_recall_tell_same_from_different():
+    rng = np.random.default_rng(4)
+    real, same, other = rng.normal(size=(400, 16)), rng.normal(size=(400, 16)), rng.normal(2, 1, size=(400, 16))
+    kid_same, std_same = scores.kid(real, same, subsets=20, subset_size=200)
+    kid_other, _ = scores.kid(real, other, subsets=20, subset_size=200)
+    assert abs(kid_same) < 3 * std_same + 1e-3 and kid_other > 10 * abs(kid_same)
+    p, r = scores.precision_recall(real, same)
+    p_other, r_other = scores.precision_recall(real, other)
+    assert p > 0.6 and r > 0.6 and p_other < 0.3 and r_other < 0.3
+
+
+@pytest.fixture(scope="module")
+def image_folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("imgs")
+    rng = np.random.default_rng(5)
+    for name, shift in (("a", 0), ("b", 60)):
+        (root / name).mkdir()
+        for i in range(12):
+            pixels = np.clip(rng.normal(120 + shift, 50, size=(48, 64, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i:02d}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def inception_weights(tmp_path_factory):
+    """Real Inception weights are out of reach here: both sides get the same random weights."""
+    from gankit.metrics.inception import FIDInception
+
+    torch.manual_seed(0)
+    net = FIDInception().net
+    for module in net.modules():  # random but well-scaled BatchNorm statistics
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_var.uniform_(0.5, 2)
+            module.running_mean.normal_(0, 0.1)
+    path = tmp_path_factory.mktemp("weights") / "pt_inception-2015-12-05-6726825d.pth"
+    torch.save(net.state_dict(), path)
+    return path
+
+
+def test_inception_features_and_statistics_agree_with_pytorch_fid(image_folders, inception_weights, monkeypatch):
+    import pytorch_fid.fid_score as fid_score
+    import pytorch_fid.inception as pf_inception
+
+    from gankit.devices import pick_device
+    from gankit.metrics.features import feature_pass, folder_batches
+    from gankit.metrics.inception import load_inception
+
+    state = torch.load(inception_weights, weights_only=True)
+    monkeypatch.setattr(pf_inception, "load_state_dict_from_url", lambda *a, **k: state)
+    reference = pf_inception.InceptionV3([3]).eval()
+    files = sorted(str(p) for p in (image_folders / "a").iterdir())
+    mu_ref, sigma_ref = fid_score.calculate_activation_statistics(files, reference, batch_size=6, device="cpu", num_workers=0)
+
+    ours = load_inception(inception_weights)
+    total, batches = folder_batches(image_folders / "a", ours, batch_size=5, workers=0)
+    stats, _ = feature_pass(batches, total, ours, pick_device("cpu"), keep=False, label="a", progress=False)
+    assert np.allclose(stats.mean, mu_ref, rtol=1e-4, atol=1e-6)
+    assert np.allclose(stats.cov, sigma_ref, rtol=1e-3, atol=1e-7)
+
+
+def test_fid_command_json_save_stats_and_npz_input(image_folders, inception_weights, tmp_path):
+    weights = ["--inception-weights", inception_weights, "--workers", 0]
+    result = run_gankit("fid", image_folders / "a", image_folders / "b", "--json", "--save-stats", tmp_path / "a.npz", *weights)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"fid", "n_a", "n_b", "features", "resize"} and data["n_a"] == data["n_b"] == 12 and data["fid"] > 0
+    assert "fewer than the 2048 feature dimensions" in result.stderr
+    with np.load(tmp_path / "a.npz") as saved:  # what pytorch-fid reads
+        assert saved["mu"].shape == (2048,) and saved["sigma"].shape == (2048, 2048)
+    again = run_gankit("fid", tmp_path / "a.npz", image_folders / "b", "--json", *weights)
+    assert json.loads(again.stdout)["fid"] == pytest.approx(data["fid"], rel=1e-9)
+    text = run_gankit("fid", image_folders / "a", image_folders / "b", *weights)
+    assert text.stdout.startswith("FID: ") and "img/s" in text.stderr
+
+
+def test_digit_features_rank_a_trained_model_above_an_untrained_one(tmp_path):
+    """FID in the bundled digits feature space, MODEL against real rendered digits, offline."""
+    from gankit.training import train
+    from gankit_plugins.dcgan.digits import make_digits
+
+    real = tmp_path / "real"
+    real.mkdir()
+    images, _ = make_digits(300, seed=3)
+    for i, img in enumerate(((images[:, 0] + 1) * 127.5).round().byte().numpy()):
+        Image.fromarray(img).save(real / f"{i:03d}.png")
+    untrained = train("dcgan", "digits", tmp_path / "untrained", options={"ngf": 32, "ndf": 32}, steps=1, batch_size=16, progress=False)
+    fids = {}
+    for model in ("dcgan", untrained):
+        result = run_gankit("fid", real, model, "--features", "digits", "--n", 300, "--json", "--quiet")
+        assert result.returncode == 0, result.stderr
+        fids[str(model)] = json.loads(result.stdout)["fid"]
+    assert fids["dcgan"] < fids[str(untrained)] / 5
+    listing = run_gankit("metrics", "list").stdout
+    assert "inception" in listing and "digits" in listing
+
+
+def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, inception_weights, tmp_path):
+    weights = ["--inception-weights", inception_weights, "--workers", 0]
+    result = run_gankit("eval", image_folders / "a", image_folders / "b", "--metrics", "fid,kid,pr", "--json", "--quiet", *weights)
+    data = json.loads(result.stdout)
+    assert {"fid", "kid", "kid_std", "precision", "recall"} <= set(data)
+    (tmp_path / "empty").mkdir()
+    assert_one_line_error(run_gankit("fid", tmp_path / "empty", image_folders / "a", *weights), "no images found")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.png").write_bytes(b"not a png")
+    assert_one_line_error(run_gankit("fid", bad, image_folders / "a", *weights), "cannot read image", "x.png")
+    np.savez(tmp_path / "wrong.npz", mu=np.zeros(3), sigma=np.zeros((4, 4)))
+    assert_one_line_error(run_gankit("fid", tmp_path / "wrong.npz", image_folders / "a", *weights), "expected (d,) and (d, d)")
+    np.savez(tmp_path / "d128.npz", mu=np.zeros(128), sigma=np.eye(128))
+    assert_one_line_error(run_gankit("fid", tmp_path / "d128.npz", image_folders / "a", *weights), "128-d and 2048-d features")
+    assert_one_line_error(run_gankit("kid", tmp_path / "d128.npz", image_folders / "a", *weights), "KID and precision/recall need images")
+    offline = run_gankit("fid", image_folders / "a", image_folders / "b", env={"GANKIT_OFFLINE": "1", "GANKIT_CACHE": str(tmp_path / "c")})
+    assert_one_line_error(offline, "FID Inception weights are not cached", "pt_inception-2015-12-05-6726825d.pth", "--inception-weights")
+    assert_one_line_error(run_gankit("fid", image_folders / "a", image_folders / "b", "--features", "incepton"), "did you mean 'inception'")
+    with pytest.raises(GankitError):
+        frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
