@@ -309,6 +309,34 @@ def eval_command(a: str, b: str | None, metric_names: str, **kwargs: Any) -> Non
     _evaluate(tuple(m.strip() for m in metric_names.split(",") if m.strip()), a, b, **kwargs)
 
 
+@cli.command()
+@click.argument("model")
+@click.option("--data", default="digits", show_default=True, help="A labelled data set (built-in or torchvision).")
+@click.option("--train", "n_train", type=int, default=5000, show_default=True, help="Labelled images to fit on.")
+@click.option("--test", "n_test", type=int, default=2000, show_default=True, help="Held-out images to score on.")
+@click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
+@device_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def probe(model: str, data: str, n_train: int, n_test: int, data_root: Path | None, device: str, as_json: bool) -> None:
+    """How useful are D's hidden units? Linear classifiers on D's features vs on raw pixels.
+
+    MODEL is a registered model name (its bundled weights), a model/run directory, or a Hub repo id.
+    """
+    from gankit.metrics.probe import probe as run_probe
+
+    loaded = _load(model, device)
+    try:
+        result = run_probe(loaded, data, n_train, n_test, data_root)
+    except NotImplementedError as exc:
+        raise GankitError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"linear probe on {data} ({n_train} train / {n_test} held-out images):")
+    click.echo(f"  discriminator features ({result['discriminator_dims']}-d): {result['discriminator_accuracy']:.2%}")
+    click.echo(f"  raw pixels ({result['pixel_dims']}-d):              {result['pixel_accuracy']:.2%}")
+
+
 @cli.group()
 def metrics() -> None:
     """About the metrics' feature spaces."""

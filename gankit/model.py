@@ -67,6 +67,17 @@ class GANModel(nn.Module):
         out = self.discriminator(x) if condition is None else self.discriminator(x, condition)
         return out.reshape(out.shape[0], -1).mean(1)
 
+    def discriminator_features(self, x: Tensor, condition: Any = None) -> Tensor:
+        """D's hidden representation of `x`, one row per sample (for linear probes).
+
+        Default: the output of every layer but the last, when D is an `nn.Sequential`.
+        """
+        if not isinstance(self.discriminator, nn.Sequential) or condition is not None:
+            raise NotImplementedError(f"{type(self).__name__} does not expose discriminator features")
+        for layer in list(self.discriminator)[:-1]:
+            x = layer(x)
+        return x.flatten(1)
+
     # -- losses --------------------------------------------------------------------------------
     def discriminator_loss(self, D: Discriminate, real: Tensor, fake: Tensor, condition: Any) -> tuple[Tensor, dict]:
         """D's loss on a real and a (detached) fake batch, and stats for the progress bar."""

@@ -178,3 +178,16 @@ def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, ince
     assert_one_line_error(run_gankit("fid", image_folders / "a", image_folders / "b", "--features", "incepton"), "did you mean 'inception'")
     with pytest.raises(GankitError):
         frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
+
+
+def test_probe_compares_discriminator_features_with_pixels(cli, tmp_path):
+    result = cli("probe", "dcgan", "--train", 1000, "--test", 500, "--json")
+    assert result.code == 0, result
+    data = json.loads(result.out)
+    assert data["discriminator_dims"] == 2048 and data["pixel_dims"] == 1024
+    assert data["discriminator_accuracy"] >= 0.9 and 0 < data["pixel_accuracy"] <= 1
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(40):
+        Image.fromarray(np.full((32, 32), i * 5, np.uint8)).save(folder / f"{i}.png")
+    assert_one_line_error(cli("probe", "dcgan", "--data", folder, "--train", 20, "--test", 10), "single label")
