@@ -16,7 +16,7 @@ from gankit import modelio
 from gankit.errors import GankitError
 from gankit.hub import parse_model_id, pull
 from gankit.model import GANModel
-from gankit.registry import get_registry
+from gankit.registry import get_registry, suggest
 from gankit.sampling import slerp
 from gankit.specs import ModelSpec
 from gankit.devices import pick_device, to_device
@@ -44,10 +44,8 @@ def locate(model: str | Path) -> tuple[Path, str]:
         raise GankitError(f"model {name!r} has no bundled weights; train some: gankit train {name} --out runs/{name}")
     if path.exists():
         raise GankitError(f"{model} is a file; MODEL must be a model directory or a registered model name")
-    from gankit.registry import _suggest
-
     raise GankitError(
-        f"no model {name!r}: not a registered model{_suggest(name, registry.models)}, a model directory or a Hub repo id "
+        f"no model {name!r}: not a registered model{suggest(name, registry.models)}, a model directory or a Hub repo id "
         "(user/name); `gankit plugins` lists models"
     )
 

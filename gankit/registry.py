@@ -109,14 +109,14 @@ class Registry:
     def model(self, name: str) -> ModelSpec:
         self.collect()
         if name not in self.models:
-            raise GankitError(f"unknown model {name!r}{_suggest(name, self.models)}; `gankit plugins` lists them")
+            raise GankitError(f"unknown model {name!r}{suggest(name, self.models)}; `gankit plugins` lists them")
         return self.models[name]
 
     def feature_extractor(self, name: str) -> FeatureExtractorSpec:
         self.collect()
         if name not in self.feature_extractors:
             raise GankitError(
-                f"unknown features {name!r}{_suggest(name, self.feature_extractors)}; `gankit metrics list` shows them"
+                f"unknown features {name!r}{suggest(name, self.feature_extractors)}; `gankit metrics list` shows them"
             )
         return self.feature_extractors[name]
 
@@ -124,13 +124,13 @@ class Registry:
         self.collect()
         if name not in self.datasets:
             raise GankitError(
-                f"unknown data set {name!r}{_suggest(name, self.datasets)}; give a built-in name "
+                f"unknown data set {name!r}{suggest(name, self.datasets)}; give a built-in name "
                 f"({', '.join(sorted(self.datasets)) or 'none installed'}), a torchvision name or a folder of images"
             )
         return self.datasets[name]
 
 
-def _suggest(name: str, known: dict) -> str:
+def suggest(name: str, known: dict) -> str:
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
     return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
 

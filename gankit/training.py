@@ -86,6 +86,9 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, **adam)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, **adam)
         self.ema = self.make_ema(model) if config.ema else None
+        if self.ema is not None:  # fixed lists for the per-step EMA update
+            self.ema_params = (list(self.ema.generator.parameters()), [p.detach() for p in self.G.parameters()])
+            self.ema_buffers = list(zip(self.ema.generator.buffers(), self.G.buffers()))
         self.augment = DiffAugment(config.augment) if config.augment else None
         self.autocast = (
             torch.autocast("cuda", dtype=torch.bfloat16) if config.amp and self.device.type == "cuda" else contextlib.nullcontext()
@@ -151,9 +154,8 @@ class Trainer:
     @torch.no_grad()
     def update_ema(self) -> None:
         decay = min(self.config.ema_decay, (1 + self.step_count) / (10 + self.step_count))
-        G_ema = self.ema.generator
-        torch._foreach_lerp_(list(G_ema.parameters()), [p.detach() for p in self.G.parameters()], 1 - decay)
-        for b_ema, b in zip(G_ema.buffers(), self.G.buffers()):
+        torch._foreach_lerp_(*self.ema_params, 1 - decay)
+        for b_ema, b in self.ema_buffers:
             b_ema.copy_(b)
 
     def check_finite(self) -> None:
