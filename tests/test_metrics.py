@@ -85,19 +85,39 @@ def image_folders(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def inception_weights(tmp_path_factory):
-    """Real Inception weights are out of reach here: both sides get the same random weights."""
+def inception_weights(tmp_path_factory, image_folders):
+    """Real Inception weights are out of reach here: both sides get the same random weights, with BatchNorm
+    statistics calibrated on the test images so that features are O(1) rather than vanishing."""
+    from gankit.metrics.features import ImageFiles
     from gankit.metrics.inception import FIDInception
 
     torch.manual_seed(0)
-    net = FIDInception().net
-    for module in net.modules():  # random but well-scaled BatchNorm statistics
+    model = FIDInception()
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            torch.nn.init.trunc_normal_(module.weight, std=0.1, a=-0.2, b=0.2)
         if isinstance(module, torch.nn.BatchNorm2d):
-            module.running_var.uniform_(0.5, 2)
-            module.running_mean.normal_(0, 0.1)
+            module.reset_running_stats()
+            module.momentum = None  # cumulative average over the calibration batch
+    files = ImageFiles(image_folders / "a", 299, 3)
+    with torch.no_grad():
+        model.train()(torch.stack([files[i] for i in range(len(files))]))
     path = tmp_path_factory.mktemp("weights") / "pt_inception-2015-12-05-6726825d.pth"
-    torch.save(net.state_dict(), path)
+    torch.save(model.net.state_dict(), path)
     return path
+
+
+def test_fid_agrees_with_pytorch_fid_end_to_end(image_folders, inception_weights, monkeypatch):
+    import pytorch_fid.fid_score as fid_score
+    import pytorch_fid.inception as pf_inception
+
+    state = torch.load(inception_weights, weights_only=True)
+    monkeypatch.setattr(pf_inception, "load_state_dict_from_url", lambda *a, **k: state)
+    theirs = fid_score.calculate_fid_given_paths([str(image_folders / "a"), str(image_folders / "b")], batch_size=6,
+                                                 device="cpu", dims=2048, num_workers=0)
+    result = run_gankit("fid", image_folders / "a", image_folders / "b", "--inception-weights", inception_weights, "--json", "--quiet")
+    ours = json.loads(result.stdout)["fid"]
+    assert theirs > 1 and abs(ours - theirs) / theirs <= 1e-6, (ours, theirs)
 
 
 def test_inception_features_and_statistics_agree_with_pytorch_fid(image_folders, inception_weights, monkeypatch):
@@ -117,8 +137,9 @@ def test_inception_features_and_statistics_agree_with_pytorch_fid(image_folders,
     ours = load_inception(inception_weights)
     total, batches = folder_batches(image_folders / "a", ours, batch_size=5, workers=0)
     stats, _ = feature_pass(batches, total, ours, pick_device("cpu"), keep=False, label="a", progress=False)
-    assert np.allclose(stats.mean, mu_ref, rtol=1e-4, atol=1e-6)
-    assert np.allclose(stats.cov, sigma_ref, rtol=1e-3, atol=1e-7)
+    # float32 convolutions in other batch sizes differ in the last bits: compare against each array's scale
+    assert np.abs(stats.mean - mu_ref).max() <= 1e-4 * np.abs(mu_ref).max()
+    assert np.abs(stats.cov - sigma_ref).max() <= 1e-3 * np.abs(sigma_ref).max()
 
 
 def test_fid_command_json_save_stats_and_npz_input(image_folders, inception_weights, tmp_path):
