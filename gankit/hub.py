@@ -165,5 +165,5 @@ def _generator_only(source: Path, target: Path) -> Path:
 def describe(model) -> str:
     """One line for `gankit pull`: model, task, parameters, revision (the snapshot folder is the commit)."""
     params = model.gan.parameter_counts()
-    return (f"{model.spec.name} ({model.task}), generator {params['generator']:,} / discriminator "
+    return (f"{model.spec.name} from plugin {model.spec.plugin} ({model.task}), generator {params['generator']:,} / discriminator "
             f"{params['discriminator']:,} parameters, revision {model.path.name[:12]}")

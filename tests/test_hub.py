@@ -129,7 +129,7 @@ def test_push_pull_run_round_trip(hub, run_dir, tmp_path):
     assert pulled.returncode == 0, pulled.stderr
     folder = Path(pulled.stdout.splitlines()[0].split(": ", 1)[1])
     assert folder.is_relative_to(hub.home / "hub") and (folder / "model.safetensors").is_file()
-    assert "dcgan (unconditional-image)" in pulled.stdout and "revision" in pulled.stdout
+    assert "dcgan from plugin dcgan (unconditional-image)" in pulled.stdout and "revision" in pulled.stdout
 
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: gankit\n") and "pipeline_tag: unconditional-image-generation" in card

@@ -96,3 +96,10 @@ def test_sampling_errors_are_one_line(cli, tiny_model, tmp_path):
     assert_one_line_error(cli("run", tiny_model, "--n", 0), "--n must be at least 1")
     assert_one_line_error(cli("interpolate", tiny_model, "--out", tmp_path / "x.mp3"), "use a file ending in .gif or .png")
     assert_one_line_error(cli("run", tiny_model, "--device", "tpu"), "not a device name")
+
+
+def test_python_train_returns_a_loaded_model(tmp_path):
+    model = gankit.train("dcgan", data="digits", out=tmp_path / "run", steps=2, batch_size=16,
+                         options={"ngf": 8, "ndf": 8, "image_size": 16}, progress=False)
+    assert isinstance(model, gankit.api.Model) and model.generate(2, seed=0).shape == (2, 1, 16, 16)
+    assert (tmp_path / "run" / "model.safetensors").is_file()
