@@ -7,6 +7,7 @@ Nothing heavy is imported at start-up: torch is loaded inside the commands that 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -187,7 +188,8 @@ def train(ctx: click.Context, model: str, data: str | None, out: Path | None, re
     command = "gankit " + " ".join(shlex.quote(a) for a in (ctx.obj or {}).get("argv", sys.argv[1:]))
     path = run_training(model, data, out, options=options, resume=resume, data_root=data_root, skip_bad=skip_bad,
                         command=command, progress=not quiet, **train_options)
-    click.echo(f"trained model written to {path} (sample it: gankit run {path})")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one process speaks
+        click.echo(f"trained model written to {path} (sample it: gankit run {path})")
 
 
 # -- the Hub ---------------------------------------------------------------------------------------

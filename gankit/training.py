@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from gankit import checkpoint, losses
+from gankit import checkpoint, distributed, losses
 from gankit.augment import DiffAugment
 from gankit.data import load_data
 from gankit.devices import pick_device, to_device
@@ -37,11 +37,12 @@ R1_EVERY = 16  # lazy R1 regularisation (StyleGAN2): every 16 steps, scaled by 1
 class StepBatches:
     """Index batches as a pure function of (seed, step): a resumed run sees exactly the batches it would have."""
 
-    def __init__(self, size: int, batch_size: int, seed: int, start_step: int) -> None:
-        if size < batch_size:
-            raise GankitError(f"the data set has {size} samples, fewer than --batch-size {batch_size}")
+    def __init__(self, size: int, batch_size: int, seed: int, start_step: int, rank: int = 0, world_size: int = 1) -> None:
+        if size < batch_size * world_size:
+            raise GankitError(f"the data set has {size} samples, fewer than --batch-size {batch_size} x {world_size} processes")
         self.size, self.batch_size, self.seed, self.step = size, batch_size, seed, start_step
-        self.per_epoch = size // batch_size
+        self.rank, self.per_epoch = rank, size // (batch_size * world_size)
+        self.stride = batch_size * world_size
 
     def __iter__(self) -> Iterator[list[int]]:
         epoch, perm = -1, None
@@ -50,14 +51,14 @@ class StepBatches:
             if step // self.per_epoch != epoch:
                 epoch = step // self.per_epoch
                 perm = torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed * 100003 + epoch))
-            i = (step % self.per_epoch) * self.batch_size
+            i = (step % self.per_epoch) * self.stride + self.rank * self.batch_size  # each process its own shard
             yield perm[i : i + self.batch_size].tolist()
             step += 1
 
 
 def batches(dataset: Dataset, config: TrainConfig, start_step: int, pin: bool) -> Iterator[Any]:
     """An endless stream of training batches; in-memory tensor data sets skip the DataLoader."""
-    sampler = StepBatches(len(dataset), config.batch_size, config.seed, start_step)
+    sampler = StepBatches(len(dataset), config.batch_size, config.seed, start_step, *distributed.world())
     if isinstance(dataset, TensorDataset):
         for idx in sampler:
             index = torch.tensor(idx)
@@ -76,6 +77,8 @@ class Trainer:
         self.model, self.spec, self.dataset, self.config, self.out = model, spec, dataset, config, out
         self.data, self.command = data, command
         self.device = pick_device(config.device)
+        self.rank, self.world_size = distributed.world()
+        self.main = self.rank == 0
         self.channels_last = config.channels_last and spec.task in ("unconditional-image", "text-to-image")
         model.to(self.device)
         if self.channels_last:
@@ -126,7 +129,8 @@ class Trainer:
         with self.autocast:
             fake = model.generate(latent, condition)
             d_loss, d_stats = model.discriminator_loss(self.discriminate, real, fake.detach(), condition)
-        update_d = config.d_accuracy_threshold >= 1 or float(d_stats.get("D_accuracy", 0)) <= config.d_accuracy_threshold
+        update_d = config.d_accuracy_threshold >= 1 or not bool(distributed.any_process(
+            d_stats.get("D_accuracy", torch.zeros((), device=self.device)) > config.d_accuracy_threshold))
         if update_d:
             self.opt_d.zero_grad(set_to_none=True)
             if config.r1_gamma > 0 and self.step_count % R1_EVERY == 0:
@@ -135,6 +139,7 @@ class Trainer:
                     penalty = losses.r1_penalty(self.discriminate(real_r1, condition), real_r1)
                 d_loss = d_loss + penalty * (config.r1_gamma / 2 * R1_EVERY)
             d_loss.backward()
+            distributed.average_gradients(self.D)
             self.opt_d.step()
 
         self.D.requires_grad_(False)  # G's backward needs no gradients for D's weights
@@ -142,6 +147,7 @@ class Trainer:
             g_loss, g_stats = model.generator_loss(self.discriminate, real, fake, condition)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        distributed.average_gradients(self.G)
         self.opt_g.step()
         self.D.requires_grad_(True)
 
@@ -158,11 +164,12 @@ class Trainer:
         for b_ema, b in self.ema_buffers:
             b_ema.copy_(b)
 
-    def check_finite(self) -> None:
+    def check_finite(self, collective: bool = True) -> None:
         """Stop on NaN/inf losses, naming the first bad step (one host sync per log interval)."""
-        if bool(self.bad_steps.any()):
+        bad = distributed.any_process(self.bad_steps) if collective else self.bad_steps
+        if bool(bad.any()):
             every = self.config.log_every
-            first = int(self.bad_steps.nonzero()[0])
+            first = int(bad.nonzero()[0])
             step = (self.step_count - 1) // every * every + first + 1
             kept = f"the last good checkpoint (step {self.last_good_checkpoint}) is kept in {self.out}" if self.last_good_checkpoint else "no checkpoint was written yet"
             raise GankitError(f"loss became NaN or inf at step {step}; {kept}; lower the learning rates or add --r1-gamma")
@@ -184,8 +191,10 @@ class Trainer:
             model.generator.train(was_training)
         return grid(images.float(), nrow=8)
 
-    def save_checkpoint(self) -> None:
-        self.check_finite()
+    def save_checkpoint(self, collective: bool = True) -> None:
+        self.check_finite(collective)
+        if not self.main:
+            return
         tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}
         tensors |= {f"D.{k}": v for k, v in self.D.state_dict().items()}
         if self.ema is not None:
@@ -225,7 +234,9 @@ class Trainer:
         self.last_good_checkpoint = self.step_count
 
     def export(self, samples=None) -> Path:
-        """Write the model directory (EMA generator when enabled) into the run directory."""
+        """Write the model directory (EMA generator when enabled) into the run directory (rank 0 only)."""
+        if not self.main:
+            return self.out
         training = {
             "command": self.command, "data": self.data, "steps": self.step_count, "wall_time_s": round(self.elapsed, 1),
             "device": str(self.device), "config": dataclasses.asdict(self.config),
@@ -238,8 +249,8 @@ class Trainer:
 
         config = self.config
         stream = batches(self.dataset, config, self.step_count, pin=self.device.type == "cuda")
-        bar = tqdm(total=config.steps, initial=self.step_count, unit="step", disable=not progress, dynamic_ncols=True)
-        metrics_log = (self.out / "metrics.jsonl").open("a", encoding="utf-8", buffering=1)
+        bar = tqdm(total=config.steps, initial=self.step_count, unit="step", disable=not (progress and self.main), dynamic_ncols=True)
+        metrics_log = (self.out / "metrics.jsonl").open("a", encoding="utf-8", buffering=1) if self.main else None
         started = time.perf_counter() - self.elapsed
         self.model.train()
         try:
@@ -252,9 +263,10 @@ class Trainer:
                     values = dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
                     values.pop("D_accuracy", None)
                     bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
-                    metrics_log.write(json.dumps({"step": step, "time": round(self.elapsed, 2), **values}) + "\n")
+                    if metrics_log:
+                        metrics_log.write(json.dumps({"step": step, "time": round(self.elapsed, 2), **values}) + "\n")
                 bar.update(1)
-                if step % config.sample_every == 0:
+                if step % config.sample_every == 0 and self.main:
                     image = self.sample_grid()
                     save_image(image, self.out / "samples" / f"step-{step:06d}.png")
                     save_image(image, self.out / "samples.png")
@@ -262,12 +274,13 @@ class Trainer:
                     self.save_checkpoint()
         except KeyboardInterrupt:
             bar.close()
-            self.save_checkpoint()
+            self.save_checkpoint(collective=False)  # other processes may already be gone
             self.export()
             raise Interrupted(f"training interrupted at step {self.step_count}; checkpoint saved in {self.out}; continue with --resume") from None
         finally:
             bar.close()
-            metrics_log.close()
+            if metrics_log:
+                metrics_log.close()
         self.save_checkpoint()
         return self.export()
 
@@ -327,17 +340,24 @@ def train(
     if config.augment and spec.task not in ("unconditional-image", "text-to-image"):
         raise GankitError(f"--augment applies to image models; {spec.name!r} is a {spec.task} model")
 
+    device = distributed.setup(config.device)  # joins the process group under torchrun
+    rank, world_size = distributed.world()
     torch.manual_seed(config.seed)
     gan = spec.build(options)
     dataset = load_data(data, gan.options, data_root, skip_bad)
     out.mkdir(parents=True, exist_ok=True)
-    with run_lock(out):
-        trainer = Trainer(gan, spec, dataset, config, out, data, command)
+    with run_lock(out) if rank == 0 else contextlib.nullcontext():
+        trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)
         if state is not None:
             trainer.restore(tensors, state)
             if trainer.step_count >= config.steps:
                 raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
-        return trainer.run(progress=progress)
+        if world_size > 1:  # same weights everywhere, different latents and augmentations per process
+            distributed.broadcast_module(gan)
+            torch.manual_seed(config.seed + 1000003 * rank + trainer.step_count)
+        path = trainer.run(progress=progress)
+    distributed.barrier()
+    return path
 
 
 @contextlib.contextmanager
