@@ -339,6 +339,8 @@ def train(
         raise GankitError(f"model {spec.name!r} has no default data set; pass --data")
     if config.augment and spec.task not in ("unconditional-image", "text-to-image"):
         raise GankitError(f"--augment applies to image models; {spec.name!r} is a {spec.task} model")
+    if config.augment:
+        DiffAugment(config.augment)  # an unknown policy fails before anything is written
 
     device = distributed.setup(config.device)  # joins the process group under torchrun
     rank, world_size = distributed.world()

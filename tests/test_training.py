@@ -165,3 +165,15 @@ def test_impossible_training_options_are_one_line_errors(cli, tmp_path):
     assert_one_line_error(cli("train", "dcgan", "--out", out, "--channels", 2), "channels", "1, 3")
     assert_one_line_error(cli("train", "dcgna", "--out", out), "unknown model 'dcgna'", "did you mean 'dcgan'")
     assert_one_line_error(cli("train", "dcgan", "--out", out, "--device", "cuda:0"), "CUDA is not available")
+
+
+def test_small_data_options_train_end_to_end(cli, tmp_path):
+    """DiffAugment, lazy R1 and accuracy-gated D updates (3D-GAN) are trainer options any model gets."""
+    out = tmp_path / "run"
+    result = cli("train", "dcgan", "--out", out, "--steps", 17, "--augment", "translation,cutout,color", "--r1-gamma", 1,
+                 "--d-accuracy-threshold", 0.8, "--quiet", *TINY)
+    assert result.code == 0, result
+    config = json.loads((out / "config.json").read_text())["training"]["config"]
+    assert config["augment"] == "translation,cutout,color" and config["r1_gamma"] == 1.0
+    assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--augment", "rotate", *TINY), "unknown augmentation rotate")
+    assert not (tmp_path / "x").exists()
