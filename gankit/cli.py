@@ -237,7 +237,7 @@ def push(folder: Path, repo: str, private: bool, branch: str | None, message: st
 
 # -- metrics ---------------------------------------------------------------------------------------
 def metric_options(command):
-    """Options shared by fid, kid, pr and eval."""
+    """Options shared by fid, kid, prdc and eval."""
     for decorator in reversed([
         click.argument("a"),
         click.argument("b", required=False),
@@ -270,7 +270,7 @@ def _evaluate(metrics: tuple[str, ...], a: str, b: str | None, save_stats: Path 
     if as_json:
         click.echo(json.dumps(result))
     elif b is not None:
-        for key in ("fid", "kid", "precision", "recall"):
+        for key in ("fid", "kid", "precision", "recall", "density", "coverage"):
             if key in result:
                 extra = f" ± {result['kid_std']:.6f}" if key == "kid" else ""
                 click.echo(f"{key.upper() if key in ('fid', 'kid') else key}: {result[key]:.6f}{extra}")
@@ -298,14 +298,17 @@ def kid(a: str, b: str | None, **kwargs: Any) -> None:
 
 @cli.command()
 @metric_options
-def pr(a: str, b: str | None, **kwargs: Any) -> None:
-    """Precision and recall (k-NN manifolds, Kynkäänniemi et al. 2019) of B (generated) against A (real)."""
-    _evaluate(("pr",), a, b, **kwargs)
+def prdc(a: str, b: str | None, **kwargs: Any) -> None:
+    """Precision, recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020) of B against A.
+
+    A is the real side, B the generated one; k-NN manifolds with k = 3.
+    """
+    _evaluate(("prdc",), a, b, **kwargs)
 
 
 @cli.command(name="eval")
 @metric_options
-@click.option("--metrics", "metric_names", default="fid,kid,pr", show_default=True, help="Comma-separated: fid, kid, pr.")
+@click.option("--metrics", "metric_names", default="fid,kid,prdc", show_default=True, help="Comma-separated: fid, kid, prdc.")
 def eval_command(a: str, b: str | None, metric_names: str, **kwargs: Any) -> None:
     """Several metrics between A (real) and B (generated) from one feature pass per side."""
     _evaluate(tuple(m.strip() for m in metric_names.split(",") if m.strip()), a, b, **kwargs)

@@ -67,9 +67,12 @@ def test_kid_and_precision_recall_tell_same_from_different():
     kid_same, std_same = scores.kid(real, same, subsets=20, subset_size=200)
     kid_other, _ = scores.kid(real, other, subsets=20, subset_size=200)
     assert abs(kid_same) < 3 * std_same + 1e-3 and kid_other > 10 * abs(kid_same)
-    p, r = scores.precision_recall(real, same)
-    p_other, r_other = scores.precision_recall(real, other)
-    assert p > 0.6 and r > 0.6 and p_other < 0.3 and r_other < 0.3
+    same_scores, other_scores = scores.prdc(real, same), scores.prdc(real, other)
+    assert same_scores["precision"] > 0.6 and same_scores["recall"] > 0.6 and same_scores["coverage"] > 0.6
+    assert 0.6 < same_scores["density"] < 1.5  # ~1 for samples from the same distribution
+    assert all(other_scores[k] < 0.3 for k in ("precision", "recall", "density", "coverage"))
+    identical = scores.prdc(real, real)
+    assert identical["precision"] == identical["recall"] == identical["coverage"] == 1.0
 
 
 @pytest.fixture(scope="module")
@@ -180,9 +183,9 @@ def test_digit_features_rank_a_trained_model_above_an_untrained_one(tmp_path):
 
 def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, inception_weights, tmp_path):
     weights = ["--inception-weights", inception_weights, "--workers", 0]
-    result = run_gankit("eval", image_folders / "a", image_folders / "b", "--metrics", "fid,kid,pr", "--json", "--quiet", *weights)
+    result = run_gankit("eval", image_folders / "a", image_folders / "b", "--metrics", "fid,kid,prdc", "--json", "--quiet", *weights)
     data = json.loads(result.stdout)
-    assert {"fid", "kid", "kid_std", "precision", "recall"} <= set(data)
+    assert {"fid", "kid", "kid_std", "precision", "recall", "density", "coverage"} <= set(data)
     (tmp_path / "empty").mkdir()
     assert_one_line_error(run_gankit("fid", tmp_path / "empty", image_folders / "a", *weights), "no images found")
     bad = tmp_path / "bad"

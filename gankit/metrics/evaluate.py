@@ -16,7 +16,7 @@ from gankit.errors import GankitError
 from gankit.metrics import scores
 from gankit.metrics.stats import frechet_distance, load_stats, save_stats
 
-METRICS = ("fid", "kid", "pr")
+METRICS = ("fid", "kid", "prdc")
 
 
 def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), features: str = "inception", n: int = 10000,
@@ -32,7 +32,7 @@ def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), feature
         raise GankitError(f"unknown metric {', '.join(unknown)}; choose from {', '.join(METRICS)}")
     if n < 2:
         raise GankitError(f"--n must be at least 2, got {n}")
-    keep = any(m in ("kid", "pr") for m in metrics)
+    keep = any(m in ("kid", "prdc") for m in metrics)
     spec = get_registry().feature_extractor(features)
     torch_device = pick_device(device)
     extractor = None
@@ -76,6 +76,6 @@ def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), feature
         result["fid"] = frechet_distance(A["mu"], A["sigma"], B["mu"], B["sigma"])
     if "kid" in metrics:
         result["kid"], result["kid_std"] = scores.kid(A["features"], B["features"])
-    if "pr" in metrics:
-        result["precision"], result["recall"] = scores.precision_recall(A["features"], B["features"])
+    if "prdc" in metrics:
+        result |= scores.prdc(A["features"], B["features"])
     return result

@@ -1,4 +1,4 @@
-"""KID and precision/recall from feature matrices (these need the features themselves, not only statistics)."""
+"""KID and precision/recall/density/coverage from feature matrices (these need the features themselves, not only statistics)."""
 
 from __future__ import annotations
 
@@ -23,19 +23,24 @@ def kid(real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int
     return float(np.mean(values)), float(np.std(values))
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[float, float]:
-    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN manifolds.
+def prdc(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
+    """Precision and recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020), k-NN manifolds.
 
-    Precision: the share of fake samples inside the real manifold (some real sample's k-NN ball);
-    recall: the share of real samples inside the fake manifold.
+    Each sample's ball reaches its k-th nearest neighbour within its own set. Precision: share of fake samples
+    inside some real ball; recall: share of real samples inside some fake ball; density: mean number of real
+    balls holding a fake sample, over k; coverage: share of real balls holding at least one fake sample.
     """
     real_t, fake_t = torch.from_numpy(real).double(), torch.from_numpy(fake).double()
 
     def radii(x: torch.Tensor) -> torch.Tensor:
         return torch.cat([torch.cdist(chunk, x).kthvalue(k + 1, dim=1).values for chunk in x.split(1024)])
 
-    def inside(points: torch.Tensor, manifold: torch.Tensor, r: torch.Tensor) -> float:
-        hits = [(torch.cdist(chunk, manifold) <= r).any(1) for chunk in points.split(1024)]
-        return float(torch.cat(hits).double().mean())
-
-    return inside(fake_t, real_t, radii(real_t)), inside(real_t, fake_t, radii(fake_t))
+    real_r, fake_r = radii(real_t), radii(fake_t)
+    inside_real = torch.cat([torch.cdist(chunk, real_t) <= real_r for chunk in fake_t.split(1024)])  # (fake, real)
+    recall_hits = torch.cat([(torch.cdist(chunk, fake_t) <= fake_r).any(1) for chunk in real_t.split(1024)])
+    return {
+        "precision": float(inside_real.any(1).double().mean()),
+        "recall": float(recall_hits.double().mean()),
+        "density": float(inside_real.double().sum(1).mean() / k),
+        "coverage": float(inside_real.any(0).double().mean()),
+    }
