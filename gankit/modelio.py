@@ -20,7 +20,7 @@ from gankit.io import atomic_path, write_json, write_text
 from gankit.modelcard import render_card
 from gankit.model import GANModel
 from gankit.registry import get_registry
-from gankit.specs import ModelSpec, resolve_options
+from gankit.specs import ModelSpec
 
 FORMAT_VERSION = 1
 CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, SAMPLES_NAME = "config.json", "model.safetensors", "README.md", "samples.png"
@@ -112,8 +112,7 @@ def load_model(folder: str | Path, device: str | torch.device = "cpu") -> tuple[
     folder = Path(folder)
     config = read_config(folder)
     spec = model_spec_for(config)
-    resolve_options(spec.options, config.get("options", {}), f"model {spec.name!r} (in {folder / CONFIG_NAME})")
-    model = spec.build(config.get("options", {}))
+    model = spec.build(config.get("options", {}), source=f" (in {folder / CONFIG_NAME})")
     load_weights(model, folder)
     return model.to(device).eval(), config, spec
 

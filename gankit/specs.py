@@ -91,10 +91,10 @@ class ModelSpec:
         if self.task not in TASKS:
             raise ValueError(f"model {self.name!r}: unknown task {self.task!r}; tasks are {', '.join(TASKS)}")
 
-    def build(self, options: dict[str, Any]):
-        """Construct the model (imports the plugin's torch code)."""
+    def build(self, options: dict[str, Any], source: str = ""):
+        """Construct the model (imports the plugin's torch code); `source` names where the options came from."""
         builder: Callable = import_object(self.builder)
-        return builder(resolve_options(self.options, options, f"model {self.name!r}"))
+        return builder(resolve_options(self.options, options, f"model {self.name!r}{source}"))
 
 
 @dataclass(frozen=True)
