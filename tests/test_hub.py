@@ -194,6 +194,14 @@ def test_push_needs_a_token_with_write_access(hub, run_dir):
     assert_one_line_error(hub.gankit("push", run_dir, "dave/x", HF_TOKEN=""), "not logged in", "HF_TOKEN")
     assert_one_line_error(hub.gankit("push", run_dir, "dave/x", HF_TOKEN=READ), "no write access")
     assert_one_line_error(hub.gankit("push", run_dir, "not a repo id"), "is not a Hub repo id")
+    # a token saved by the Hugging Face CLI (`hf auth login` writes $HF_HOME/token) is used as is
+    hub.home.mkdir(parents=True, exist_ok=True)
+    (hub.home / "token").write_text(WRITE)
+    try:
+        saved = hub.gankit("push", run_dir, "dave/saved-token", HF_TOKEN="")
+        assert saved.returncode == 0, saved.stderr
+    finally:
+        (hub.home / "token").unlink()
 
 
 def test_private_repos_need_a_token_to_pull(hub, run_dir):
