@@ -36,12 +36,13 @@ def save_model(
     samples=None,
     dtype: torch.dtype | None = None,
     include_discriminator: bool = True,
-    generator_state: dict[str, torch.Tensor] | None = None,
+    discriminator_state: dict[str, torch.Tensor] | None = None,
     ref: str | None = None,
 ) -> Path:
     """Write a complete model directory; each file is replaced atomically.
 
-    `generator_state` replaces the generator's own weights; `ref` is how the model card tells users to name
+    `discriminator_state` replaces D's own state dict (the trainer passes spectral-normalised weights baked in);
+    `ref` is how the model card tells users to name
     the model (default: the folder).
     """
     folder = Path(folder)
@@ -58,9 +59,9 @@ def save_model(
         "options": model.options,
         "training": training or {},
     }
-    tensors = {f"generator.{k}": v for k, v in (generator_state or model.generator.state_dict()).items()}
+    tensors = {f"generator.{k}": v for k, v in model.generator.state_dict().items()}
     if include_discriminator:
-        tensors |= {f"discriminator.{k}": v for k, v in model.discriminator.state_dict().items()}
+        tensors |= {f"discriminator.{k}": v for k, v in (discriminator_state or model.discriminator.state_dict()).items()}
     tensors = {k: (v.to(dtype) if dtype and v.is_floating_point() else v).detach().contiguous().cpu() for k, v in tensors.items()}
     with atomic_path(folder / WEIGHTS_NAME) as tmp:
         save_file(tensors, str(tmp), metadata={"format": "pt", "gankit_format_version": str(FORMAT_VERSION)})

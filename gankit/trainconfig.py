@@ -28,6 +28,7 @@ class TrainConfig:
     ema_decay: float = knob(0.999, "EMA decay per step (warmed up over the first steps).")
     augment: str = knob("", "DiffAugment policy for D: comma-separated translation, cutout, color.")
     r1_gamma: float = knob(0.0, "R1 gradient penalty weight for D (0: off).")
+    spectral_norm: bool = knob(False, "Spectral normalisation of D's convolutions and linear layers (Miyato et al. 2018).")
     d_accuracy_threshold: float = knob(1.0, "Skip D's update while its batch accuracy exceeds this (3D-GAN: 0.8).")
     seed: int = knob(0, "Seed for initialisation, latents and data order.")
     device: str = knob("auto", "cpu, cuda, cuda:N or auto.")

@@ -34,6 +34,30 @@ SAMPLE_SEEDS = range(64)
 R1_EVERY = 16  # lazy R1 regularisation (StyleGAN2): every 16 steps, scaled by 16
 
 
+SPECTRAL_NORM_LAYERS = (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Conv3d, torch.nn.ConvTranspose3d, torch.nn.Linear)
+
+
+def apply_spectral_norm(module: torch.nn.Module) -> None:
+    """Spectral normalisation on every convolution and linear layer of `module` (D)."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for layer in list(module.modules()):
+        if isinstance(layer, SPECTRAL_NORM_LAYERS):
+            spectral_norm(layer)
+
+
+def plain_state(module: torch.nn.Module) -> dict[str, Tensor]:
+    """`module`'s state dict with parametrised weights baked in: loadable by the plain network."""
+    from torch.nn.utils import parametrize
+
+    plain = copy.deepcopy(module)
+    for layer in plain.modules():
+        if parametrize.is_parametrized(layer):
+            for name in list(layer.parametrizations.keys()):
+                parametrize.remove_parametrizations(layer, name, leave_parametrized=True)
+    return plain.state_dict()
+
+
 class StepBatches:
     """Index batches as a pure function of (seed, step): a resumed run sees exactly the batches it would have."""
 
@@ -80,6 +104,8 @@ class Trainer:
         self.rank, self.world_size = distributed.world()
         self.main = self.rank == 0
         self.channels_last = config.channels_last and spec.task in ("unconditional-image", "text-to-image")
+        if config.spectral_norm:
+            apply_spectral_norm(model.discriminator)
         model.to(self.device)
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
@@ -241,7 +267,8 @@ class Trainer:
             "command": self.command, "data": self.data, "steps": self.step_count, "wall_time_s": round(self.elapsed, 1),
             "device": str(self.device), "config": dataclasses.asdict(self.config),
         }
-        return save_model(self.out, self.ema or self.model, self.spec, training, samples=samples or self.sample_grid())
+        return save_model(self.out, self.ema or self.model, self.spec, training, samples=samples or self.sample_grid(),
+                          discriminator_state=plain_state(self.D) if self.config.spectral_norm else None)
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self, progress: bool = True) -> Path:

@@ -168,12 +168,18 @@ def test_impossible_training_options_are_one_line_errors(cli, tmp_path):
 
 
 def test_small_data_options_train_end_to_end(cli, tmp_path):
-    """DiffAugment, lazy R1 and accuracy-gated D updates (3D-GAN) are trainer options any model gets."""
+    """DiffAugment, lazy R1, spectral norm and accuracy-gated D updates (3D-GAN) are options any model gets."""
     out = tmp_path / "run"
     result = cli("train", "dcgan", "--out", out, "--steps", 17, "--augment", "translation,cutout,color", "--r1-gamma", 1,
-                 "--d-accuracy-threshold", 0.8, "--quiet", *TINY)
+                 "--d-accuracy-threshold", 0.8, "--spectral-norm", "--quiet", *TINY)
     assert result.code == 0, result
     config = json.loads((out / "config.json").read_text())["training"]["config"]
-    assert config["augment"] == "translation,cutout,color" and config["r1_gamma"] == 1.0
+    assert config["augment"] == "translation,cutout,color" and config["r1_gamma"] == 1.0 and config["spectral_norm"]
+    # the exported D holds plain weights with the normalisation baked in: largest singular value ~1
+    weights = load_file(out / "model.safetensors")
+    for name in ("discriminator.0.weight", "discriminator.2.weight"):
+        assert abs(torch.linalg.matrix_norm(weights[name].flatten(1).float(), ord=2) - 1) < 0.05
+    assert cli("run", out, "--n", 2, "--out", tmp_path / "g.png").code == 0
+    assert cli("train", "dcgan", "--out", out, "--resume", "--steps", 18, "--quiet").code == 0
     assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--augment", "rotate", *TINY), "unknown augmentation rotate")
     assert not (tmp_path / "x").exists()
