@@ -14,11 +14,11 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from gankit.errors import GankitError
+from gankit.io import cache_dir
 from gankit.registry import get_registry
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10", "celeba": "CelebA"}
-DEFAULT_ROOT = Path.home() / ".cache" / "gankit" / "datasets"
 
 
 def load_data(data: str, options: dict[str, Any], root: str | Path | None = None, skip_bad: bool = False) -> Dataset:
@@ -28,7 +28,7 @@ def load_data(data: str, options: dict[str, Any], root: str | Path | None = None
     if data in registry.datasets:
         return registry.datasets[data].load(options=options, root=root)
     if data.lower() in TORCHVISION:
-        return torchvision_dataset(data.lower(), options, Path(root) if root else DEFAULT_ROOT)
+        return torchvision_dataset(data.lower(), options, Path(root) if root else cache_dir("datasets"))
     path = Path(data).expanduser()
     if path.is_dir():
         return ImageFolder(path, options["image_size"], options["channels"], skip_bad=skip_bad)
@@ -36,6 +36,14 @@ def load_data(data: str, options: dict[str, Any], root: str | Path | None = None
         raise GankitError(f"--data {data}: expected a folder of images, got a file")
     names = sorted(registry.datasets) + sorted(TORCHVISION)
     raise GankitError(f"--data {data}: no such folder, and not a data set name ({', '.join(names)})")
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Every image file under `folder`, recursively, sorted; an error if there are none."""
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise GankitError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))}, recursively)")
+    return files
 
 
 def image_transform(size: int, channels: int):
@@ -56,9 +64,7 @@ class ImageFolder(Dataset):
     """Every image under a folder, recursively; labels are 0 (unconditional)."""
 
     def __init__(self, folder: Path, size: int, channels: int, skip_bad: bool = False) -> None:
-        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        if not files:
-            raise GankitError(f"--data {folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))}, recursively)")
+        files = image_files(folder)
         good = []
         for path in files:
             try:

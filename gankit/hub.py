@@ -16,7 +16,6 @@ from gankit.errors import GankitError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 FETCHED = ["config.json", "model.safetensors", "README.md", "*.png", "*.gif", "*.jpg"]
-PICKLED = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
 
 
 def parse_model_id(model: str) -> tuple[str, str | None] | None:
@@ -102,13 +101,10 @@ def _check_files(api, repo_id: str, revision: str | None, token: str | None) -> 
     """Refuse repos that are not gankit models, or that offer only pickled weights, before downloading."""
     info = api.model_info(repo_id, revision=revision or "main", token=token)  # one request, no retry loop
     files = [s.rfilename for s in info.siblings or []]
+    from gankit.modelio import refuse_pickled
+
     if "model.safetensors" not in files:
-        pickled = sorted(f for f in files if f.endswith(PICKLED))
-        if pickled:
-            raise GankitError(
-                f"{repo_id} offers only pickled weights ({', '.join(pickled)}); gankit never unpickles files, since they "
-                "can run code. Convert them once in a trusted environment with safetensors.torch.save_file into model.safetensors"
-            )
+        refuse_pickled(repo_id, files)
         raise GankitError(f"{repo_id} has no model.safetensors; it is not a gankit model repo")
     if "config.json" not in files:
         raise GankitError(f"{repo_id} has no config.json; it is not a gankit model repo")

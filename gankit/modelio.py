@@ -118,15 +118,20 @@ def load_model(folder: str | Path, device: str | torch.device = "cpu") -> tuple[
     return model.to(device).eval(), config, spec
 
 
+def refuse_pickled(where: str, names: list[str]) -> None:
+    """Explain, and stop, when `where` offers weights only as pickles (which can run code when loaded)."""
+    pickled = sorted(n for n in names if n.endswith(PICKLE_SUFFIXES))
+    if pickled:
+        raise GankitError(
+            f"{where} offers only pickled weights ({', '.join(pickled)}); gankit never unpickles files, since they can run "
+            f"code. Convert them once in a trusted environment with safetensors.torch.save_file into {WEIGHTS_NAME}"
+        )
+
+
 def load_weights(model: GANModel, folder: Path) -> None:
     path = folder / WEIGHTS_NAME
     if not path.is_file():
-        pickled = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES) if folder.is_dir() else []
-        if pickled:
-            raise GankitError(
-                f"{folder} offers only pickled weights ({', '.join(pickled)}); gankit never unpickles files, since they can run "
-                f"code. Convert them once in a trusted environment with safetensors.torch.save_file into {WEIGHTS_NAME}"
-            )
+        refuse_pickled(str(folder), [p.name for p in folder.iterdir()] if folder.is_dir() else [])
         raise GankitError(f"{folder} has no {WEIGHTS_NAME}; the model directory is incomplete")
     try:
         with safe_open(str(path), framework="pt") as fh:

@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from gankit.data import IMAGE_SUFFIXES
+from gankit.data import image_files
 from gankit.errors import GankitError
 from gankit.metrics.stats import RunningStats
 
@@ -31,9 +31,7 @@ class ImageFiles(Dataset):
     """Every image under a folder (recursively), as [0, 1] tensors at the extractor's size."""
 
     def __init__(self, folder: Path, size: int, channels: int) -> None:
-        self.files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        if not self.files:
-            raise GankitError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))}, recursively)")
+        self.files = image_files(folder)
         self.size, self.mode = size, "RGB" if channels == 3 else "L"
 
     def __len__(self) -> int:
