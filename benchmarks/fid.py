@@ -67,12 +67,11 @@ torch.set_num_threads(torch.get_num_threads())
 state = torch.load(weights, weights_only=True)
 start = time.perf_counter()
 if side == "gankit":
-    from gankit.devices import pick_device
     from gankit.metrics.features import feature_pass, folder_batches
     from gankit.metrics.inception import load_inception
     net = load_inception(weights).to(memory_format=torch.channels_last)  # as gankit.metrics.evaluate does
     total, batches = folder_batches(folder, net, batch, 2)
-    stats, _ = feature_pass(batches, total, net, pick_device("cpu"), keep=False, label="", progress=False)
+    stats, _ = feature_pass(batches, total, net, keep=False, label="", progress=False)
     mu = stats.mean
 else:
     import pytorch_fid.inception as pi

@@ -1,7 +1,8 @@
-"""The Python API: `load` a model from anywhere a MODEL is accepted, sample it, `train` one.
+"""The Python API: `load` a model from anywhere a MODEL is accepted, sample it, write what it makes, `train` one.
 
 MODEL means a registered model name (its bundled default weights), a local model/run directory, or a
 Hugging Face Hub repo id ``user/name`` (optionally ``@revision``), pulled into the HF cache on first use.
+What a model takes when sampling (``text=``, ``label=`` …) and how its samples are written are its task's.
 """
 
 from __future__ import annotations
@@ -13,48 +14,23 @@ import torch
 from torch import Tensor
 
 from gankit import modelio
+from gankit.devices import pick_device
 from gankit.errors import GankitError
-from gankit.hub import parse_model_id, pull
 from gankit.model import GANModel
-from gankit.registry import get_registry, suggest
+from gankit.registry import get_registry
+from gankit.resolve import locate
 from gankit.sampling import slerp
 from gankit.specs import ModelSpec
-from gankit.devices import pick_device, to_device
 
-
-def locate(model: str | Path) -> tuple[Path, str]:
-    """The model directory a MODEL names, and a description of where it came from.
-
-    Tried in order: a local directory, a registered model name, a Hub repo id (``user/repo[@revision]``).
-    """
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return path, f"local directory {path}"
-    registry = get_registry()
-    registry.collect()
-    name = str(model)
-    hub_id = parse_model_id(name)
-    if hub_id and name not in registry.models:
-        folder = pull(*hub_id)
-        return folder, f"Hub repo {hub_id[0]} at revision {folder.name[:12]}"
-    if name in registry.models:
-        spec = registry.models[name]
-        if spec.default_weights and (Path(spec.default_weights) / modelio.CONFIG_NAME).is_file():
-            return Path(spec.default_weights), f"bundled weights of plugin {spec.plugin!r}"
-        raise GankitError(f"model {name!r} has no bundled weights; train some: gankit train {name} --out runs/{name}")
-    if path.exists():
-        raise GankitError(f"{model} is a file; MODEL must be a model directory or a registered model name")
-    raise GankitError(
-        f"no model {name!r}: not a registered model{suggest(name, registry.models)}, a model directory or a Hub repo id "
-        "(user/name); `gankit plugins` lists models"
-    )
+MAX_SEED = 2**63 - 1
 
 
 class Model:
-    """A loaded GAN, ready to sample. Images are (N, C, H, W) tensors in [-1, 1] on the CPU."""
+    """A loaded GAN, ready to sample. Samples are tensors on the CPU, one sample per row, images in [-1, 1]."""
 
     def __init__(self, gan: GANModel, config: dict[str, Any], spec: ModelSpec, source: str, path: Path) -> None:
         self.gan, self.config, self.spec, self.source, self.path = gan, config, spec, source, path
+        self.task_spec = get_registry().task_of(spec)
 
     @property
     def device(self) -> torch.device:
@@ -67,57 +43,122 @@ class Model:
     def __repr__(self) -> str:
         return f"<gankit.Model {self.spec.name} ({self.task}) from {self.source}>"
 
+    # -- sampling ------------------------------------------------------------------------------
+    def generate(self, n: int = 16, seed: int = 0, truncation: float = 1.0, batch_size: int = 64, **inputs: Any) -> Tensor:
+        """`n` samples; sample ``i`` comes from seed ``seed + i`` and the task's `inputs` (e.g. ``text=``,
+        ``label=``), so the same seed and inputs give the same pixels, alone or in any batch. An input given as a
+        list of values (where the task allows several) gives `n` samples per value, value after value."""
+        if n < 1:
+            raise GankitError(f"--n must be at least 1, got {n}")
+        _check_seed(seed, n)
+        _check_truncation(truncation)
+        inputs = self.check_inputs(inputs)
+        seeds = list(range(seed, seed + n))
+        several = [k for k, v in inputs.items() if isinstance(v, list)]
+        if len(several) > 1:
+            raise GankitError(f"give several values for one input at a time, not for {' and '.join(several)}")
+        if several:
+            key = several[0]
+            if not self.task_spec.inputs[key].multiple:
+                raise GankitError(f"--{key.replace('_', '-')} takes one value; got {len(inputs[key])}")
+            return torch.cat([self._sample(seeds, {**inputs, key: v}, truncation, batch_size) for v in inputs[key]])
+        return self._sample(seeds, inputs, truncation, batch_size)
+
+    def interpolate(self, seed_a: int = 0, seed_b: int = 1, steps: int = 16, truncation: float = 1.0, **inputs: Any) -> Tensor:
+        """`steps` samples along the spherical path from seed_a's latent to seed_b's, with the given inputs.
+
+        Given two values of an input the task lets you interpolate (e.g. ``label=(3, 7)``), walk instead from
+        the condition of the first to that of the second, at seed_a's latent.
+        """
+        if steps < 2:
+            raise GankitError(f"--steps must be at least 2, got {steps}")
+        _check_seed(seed_a)
+        _check_seed(seed_b)
+        _check_truncation(truncation)
+        self._require_latent("interpolate")
+        inputs = self.check_inputs(inputs)
+        t = torch.linspace(0, 1, steps)
+        between = [k for k, v in inputs.items() if isinstance(v, list)]
+        if not between:
+            a, b = self.gan.sample_latent([seed_a, seed_b], truncation)
+            return self.from_latents(slerp(a, b, t), self.gan.condition_for([seed_a] * steps, inputs))
+        key = between[0]
+        values = inputs[key]
+        if len(between) > 1 or len(values) != 2 or not self.task_spec.inputs[key].interpolate:
+            walkable = [k for k, i in self.task_spec.inputs.items() if i.interpolate]
+            raise GankitError(f"interpolate between exactly two values of one of: {', '.join(walkable) or 'no inputs of this task'}")
+        ends = [self.gan.condition_for([seed_a], {**inputs, key: v}) for v in values]
+        try:
+            condition = self.gan.mix_conditions(*ends, t)
+        except NotImplementedError as exc:
+            raise GankitError(str(exc)) from None
+        return self.from_latents(self.gan.sample_latent([seed_a] * steps, truncation), condition)
+
+    def arithmetic(self, a: Sequence[int], b: Sequence[int], c: Sequence[int], truncation: float = 1.0,
+                   variations: int = 4, spread: float = 0.25, **inputs: Any) -> tuple[Tensor, Tensor]:
+        """Latent arithmetic on averaged groups: mean(A) − mean(B) + mean(C) (DCGAN paper, §6.3).
+
+        Returns the samples of the three group means and the result, shape (4, …), and `variations` samples
+        around the result (small seeded perturbations), as the paper shows. Inputs hold for all of them.
+        """
+        _check_truncation(truncation)
+        self._require_latent("arithmetic")
+        for seed in [*a, *b, *c]:
+            _check_seed(seed)
+        inputs = self.check_inputs(inputs)
+        means = [self.gan.sample_latent(list(group), truncation).mean(0) for group in (a, b, c)]
+        result = means[0] - means[1] + means[2]
+        noise = self.gan.sample_latent(range(variations)) * spread
+        first = [a[0]]
+        return (self.from_latents(torch.stack([*means, result]), self.gan.condition_for(first * 4, inputs)),
+                self.from_latents(result + noise, self.gan.condition_for(first * variations, inputs)))
+
+    def check_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The task's inputs, type-checked (see `gankit.specs.Input`)."""
+        return self.task_spec.check_inputs(inputs, f"model {self.spec.name!r}")
+
+    @torch.no_grad()
+    def _sample(self, seeds: list[int], inputs: dict[str, Any], truncation: float, batch_size: int) -> Tensor:
+        chunks = [self.gan.sample(seeds[i : i + batch_size], inputs, truncation) for i in range(0, len(seeds), batch_size)]
+        return torch.cat([c.float().cpu() for c in chunks])
+
+    @torch.no_grad()
+    def from_latents(self, latents: Tensor, condition: Any = None, batch_size: int = 64) -> Tensor:
+        """One sample per latent, with `condition` (one row per latent, or None for unconditional models)."""
+        from gankit.devices import to_device
+
+        out = []
+        for i in range(0, latents.shape[0], batch_size):
+            cond = None if condition is None else to_device(condition[i : i + batch_size], self.device)
+            out.append(self.gan.generate(latents[i : i + batch_size].to(self.device), cond).float().cpu())
+        return torch.cat(out)
+
     def _require_latent(self, what: str) -> None:
         if self.gan.latent_shape is None:
             raise GankitError(f"{what} needs a model with a latent input; {self.spec.name!r} has none")
 
-    @torch.no_grad()
-    def from_latents(self, latents: Tensor, condition: Any = None, batch_size: int = 64) -> Tensor:
-        """Generate one sample per latent (with `condition`, or the model's default)."""
-        out = []
-        for start in range(0, latents.shape[0], batch_size):
-            z = latents[start : start + batch_size].to(self.device)
-            cond = condition if condition is not None else self.gan.default_condition(z.shape[0])
-            out.append(self.gan.generate(z, to_device(cond, self.device)).float().cpu())
-        return torch.cat(out)
+    # -- writing -------------------------------------------------------------------------------
+    def write(self, samples: Tensor, path: str | Path, columns: int | None = None, **options: Any) -> str:
+        """Write `samples` to `path` with the task's writer for its suffix (or folder); returns what was written.
 
-    def generate(self, n: int = 16, seed: int = 0, truncation: float = 1.0, batch_size: int = 64) -> Tensor:
-        """`n` samples; sample ``i`` comes from seed ``seed + i``, so the same seed gives the same pixels."""
-        if n < 1:
-            raise GankitError(f"--n must be at least 1, got {n}")
-        _check_truncation(truncation)
-        self._require_latent("generate")
-        return self.from_latents(self.gan.sample_latent(range(seed, seed + n), truncation), batch_size=batch_size)
-
-    def interpolate(self, seed_a: int = 0, seed_b: int = 1, steps: int = 16, truncation: float = 1.0) -> Tensor:
-        """`steps` samples along the spherical path from seed_a's latent to seed_b's."""
-        if steps < 2:
-            raise GankitError(f"--steps must be at least 2, got {steps}")
-        _check_truncation(truncation)
-        self._require_latent("interpolate")
-        a, b = self.gan.sample_latent([seed_a, seed_b], truncation)
-        return self.from_latents(slerp(a, b, torch.linspace(0, 1, steps)))
-
-    def arithmetic(self, a: Sequence[int], b: Sequence[int], c: Sequence[int], truncation: float = 1.0,
-                   variations: int = 4, spread: float = 0.25) -> tuple[Tensor, Tensor]:
-        """Latent arithmetic on averaged groups: mean(A) − mean(B) + mean(C) (DCGAN paper, §6.3).
-
-        Returns the images of the three group means and the result, shape (4, C, H, W), and
-        `variations` samples around the result (small seeded perturbations), as the paper shows.
+        `options` are writer options (``scale=2``, ``fps=12`` …; ``gankit run MODEL --help`` lists them).
         """
-        _check_truncation(truncation)
-        self._require_latent("arithmetic")
-        means = [self.gan.sample_latent(list(group), truncation).mean(0) for group in (a, b, c)]
-        result = means[0] - means[1] + means[2]
-        noise = self.gan.sample_latent(range(variations)) * spread
-        return self.from_latents(torch.stack([*means, result])), self.from_latents(result + noise)
+        writer = self.task_spec.writer_for(path)
+        declared = self.task_spec.writer_options()
+        unknown = sorted(set(options) - set(declared))
+        if unknown:
+            raise GankitError(f"task {self.task!r} has no writer option {', '.join(unknown)}; it has {', '.join(declared) or 'none'}")
+        checked = {k: declared[k].coerce(k, v) for k, v in options.items()}
+        return writer.write(samples, path, columns=columns, **checked)
 
+    def preview(self, samples: Tensor | None = None):
+        """The task's one-picture preview (a PIL image) of `samples`, by default of 64 seeded samples."""
+        return self.task_spec.make_preview(self.generate(64, seed=0) if samples is None else samples)
+
+    # -- saving and sharing --------------------------------------------------------------------
     def save_pretrained(self, folder: str | Path) -> Path:
-        """Write this model as a model directory (config, safetensors weights, model card, samples)."""
-        from gankit.images import grid
-
-        samples = grid(self.generate(64, seed=0), nrow=8) if self.gan.latent_shape else None
-        return modelio.save_model(folder, self.gan, self.spec, self.config.get("training"), samples=samples)
+        """Write this model as a model directory (config, safetensors weights, model card, preview)."""
+        return modelio.save_model(folder, self.gan, self.spec, self.config.get("training"), samples=self.preview())
 
     def push_to_hub(self, repo_id: str, private: bool = False, branch: str | None = None, message: str | None = None,
                     include_discriminator: bool = True, token: str | None = None) -> str:
@@ -133,9 +174,9 @@ class Model:
 
     def info(self) -> dict[str, Any]:
         return {
-            "model": self.spec.name, "plugin": self.spec.plugin, "task": self.task, "source": self.source,
-            "path": str(self.path), "options": self.gan.options, "parameters": self.gan.parameter_counts(),
-            "training": self.config.get("training") or {},
+            **self.spec.describe(), "source": self.source, "path": str(self.path), "options": self.gan.options,
+            "inputs": {k: i.help for k, i in self.task_spec.inputs.items()}, "writes": self.task_spec.formats(),
+            "parameters": self.gan.parameter_counts(), "training": self.config.get("training") or {},
         }
 
 
@@ -144,8 +185,13 @@ def _check_truncation(psi: float) -> None:
         raise GankitError(f"--truncation must be in (0, 1], got {psi}")
 
 
+def _check_seed(seed: int, n: int = 1) -> None:
+    if not 0 <= seed and seed + n - 1 <= MAX_SEED:
+        raise GankitError(f"seeds must be in 0…{MAX_SEED}, got {seed}" + (f" (with --n {n})" if n > 1 else ""))
+
+
 def load(model: str | Path, device: str = "auto") -> Model:
-    """Load a MODEL (registered name → bundled weights, or a model/run directory) for sampling."""
+    """Load a MODEL (registered name → bundled weights, a model/run directory, or a Hub repo id) for sampling."""
     path, source = locate(model)
     gan, config, spec = modelio.load_model(path, pick_device(device))
     return Model(gan, config, spec, source, path)

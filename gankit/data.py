@@ -24,7 +24,6 @@ TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CI
 def load_data(data: str, options: dict[str, Any], root: str | Path | None = None, skip_bad: bool = False) -> Dataset:
     """Resolve ``--data`` for a model with the given options."""
     registry = get_registry()
-    registry.collect()
     if data in registry.datasets:
         return registry.datasets[data].load(options=options, root=root)
     if data.lower() in TORCHVISION:

@@ -21,6 +21,17 @@ hookspec = pluggy.HookspecMarker("gankit")
 
 
 @hookspec
+def register_tasks(register: Callable) -> None:
+    """Register kinds of GAN output: call ``register(TaskSpec(...))`` once per task.
+
+    A task declares what sampling takes (typed inputs such as ``text`` or ``label``), how samples are written
+    (writers by ``--out`` suffix or folder), the preview picture, its Hub pipeline tag and which trainer
+    features apply. Called first when the registry is built, so models of any plugin can name the task.
+    See `gankit.specs.TaskSpec`; the core registers ``unconditional-image`` through this hook too.
+    """
+
+
+@hookspec
 def register_models(register: Callable) -> None:
     """Register GAN models: call ``register(ModelSpec(...))`` once per model.
 
@@ -41,6 +52,14 @@ def register_feature_extractors(register: Callable) -> None:
     """Register feature spaces for metrics: call ``register(FeatureExtractorSpec(...))`` once per extractor.
 
     Called once, when the registry is first built. See `gankit.specs.FeatureExtractorSpec`.
+    """
+
+
+@hookspec
+def register_metrics(register: Callable) -> None:
+    """Register metrics for ``gankit eval --metrics``: call ``register(MetricSpec(...))`` once per metric.
+
+    Called once, when the registry is first built. See `gankit.specs.MetricSpec`.
     """
 
 

@@ -1,4 +1,7 @@
-"""Writing generated images: PNG grids, one PNG per sample, GIF animations. Inputs are in [-1, 1]."""
+"""Writing generated images: PNG grids, one PNG per sample, GIF animations, raw arrays. Inputs are in [-1, 1].
+
+The ``write_*`` functions and `preview` are the image tasks' writers and preview (see `gankit.builtin`).
+"""
 
 from __future__ import annotations
 
@@ -47,9 +50,9 @@ def save_image(image: Image.Image, path: str | Path, **kwargs) -> Path:
     return path
 
 
-def save_each(images: Tensor, folder: str | Path) -> list[Path]:
-    """One PNG per sample: ``0000.png``, ``0001.png``, …"""
-    return [save_image(_pil(img), Path(folder) / f"{i:04d}.png") for i, img in enumerate(to_uint8(images))]
+def enlarge(image: Image.Image, scale: int) -> Image.Image:
+    """`scale` times larger, nearest neighbour (pixels stay crisp)."""
+    return image if scale == 1 else image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
 def save_gif(frames: Sequence[Image.Image], path: str | Path, fps: float = 8, boomerang: bool = True) -> Path:
@@ -58,3 +61,31 @@ def save_gif(frames: Sequence[Image.Image], path: str | Path, fps: float = 8, bo
     if boomerang and len(frames) > 2:
         frames = frames + frames[-2:0:-1]
     return save_image(frames[0], path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0)
+
+
+# -- the image tasks' writers and preview ------------------------------------------------------------
+def write_grid(images: Tensor, path: Path, columns: int | None = None, nrow: int = 0, scale: int = 1) -> str:
+    save_image(enlarge(grid(images, nrow=nrow or columns), scale), path)
+    return f"a grid of {len(images)} samples"
+
+
+def write_gif(images: Tensor, path: Path, columns: int | None = None, fps: float = 8, scale: int = 1,
+              boomerang: bool = True) -> str:
+    save_gif([enlarge(grid(img[None], padding=0), scale) for img in images], path, fps=fps, boomerang=boomerang)
+    return f"an animation of {len(images)} frames"
+
+
+def write_folder(images: Tensor, folder: Path, columns: int | None = None, scale: int = 1) -> str:
+    files = [save_image(enlarge(_pil(img), scale), folder / f"{i:04d}.png") for i, img in enumerate(to_uint8(images))]
+    return f"{len(files)} samples ({files[0].name} … {files[-1].name})"
+
+
+def write_npy(images: Tensor, path: Path, columns: int | None = None) -> str:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, images.detach().float().cpu().numpy())
+    return f"{len(images)} samples as an array of shape {tuple(images.shape)}"
+
+
+def preview(images: Tensor) -> Image.Image:
+    """Up to 64 samples in a grid 8 wide."""
+    return grid(images[:64].float(), nrow=min(8, len(images)))

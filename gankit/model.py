@@ -2,8 +2,9 @@
 
 The core (trainer, sampler, CLI) talks to every GAN only through `GANModel`. A plugin subclasses it,
 sets ``self.generator`` and ``self.discriminator`` in ``__init__``, and overrides what differs from an
-unconditional GAN: how a data batch splits into (real, condition), how generator inputs are drawn, and
-its losses. The defaults are DCGAN's: a normal latent and the non-saturating BCE loss.
+unconditional GAN: how a data batch splits into (real, condition), how generator inputs are drawn (from
+seeds and the task's inputs, e.g. a caption), and its losses. The defaults are DCGAN's: a normal latent,
+no condition and the non-saturating BCE loss.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from gankit import losses
+from gankit.devices import to_device
 
 Discriminate = Callable[[Tensor, Any], Tensor]
 """D as the trainer hands it to the losses: ``D(x, condition) -> logits``, augmentation included."""
@@ -53,9 +55,30 @@ class GANModel(nn.Module):
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
         return real, None
 
-    def default_condition(self, n: int) -> Any:
-        """The condition `gankit run` uses when the user gives none (``None`` for unconditional models)."""
+    def condition_for(self, seeds: Sequence[int], inputs: dict[str, Any]) -> Any:
+        """The condition for one sample per seed, from the task's `inputs` (e.g. ``{"label": 3}``).
+
+        Sample ``i`` must depend only on ``seeds[i]`` and `inputs`, never on its position in the batch, so that
+        a sample seen in a grid can be made again alone. Inputs the user left out are absent from `inputs`.
+        Default: no condition (``None``).
+        """
         return None
+
+    def mix_conditions(self, a: Any, b: Any, t: Tensor) -> Any:
+        """Conditions along the way from condition `a` to `b` (one sample each) at fractions `t`, for
+        ``gankit interpolate`` between two inputs. Default: a straight line between float tensors."""
+        if not (torch.is_tensor(a) and a.is_floating_point()):
+            raise NotImplementedError(f"{type(self).__name__} cannot interpolate between its conditions")
+        t = t.to(a.dtype).reshape(-1, *([1] * (a.dim() - 1)))
+        return a + (b - a) * t
+
+    @torch.no_grad()
+    def sample(self, seeds: Sequence[int], inputs: dict[str, Any], truncation: float = 1.0) -> Tensor:
+        """One generated sample per seed, on the model's device: the latent of each seed and the condition
+        the inputs give. Models whose samples are not a single G pass (e.g. video roll-outs) override this."""
+        device = next(self.parameters()).device
+        latent = self.sample_latent(seeds, truncation).to(device) if self.latent_shape is not None else None
+        return self.generate(latent, to_device(self.condition_for(seeds, inputs), device))
 
     # -- networks ------------------------------------------------------------------------------
     def generate(self, latent: Tensor, condition: Any = None) -> Tensor:

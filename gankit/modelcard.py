@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-PIPELINE_TAGS = {
-    "unconditional-image": "unconditional-image-generation",
-    "text-to-image": "text-to-image",
-    "next-frame": "image-to-video",
-    "voxel": "text-to-3d",
-}
+def pipeline_tag(task: str) -> str:
+    """The Hub pipeline tag the task declares (the task's name when it declares none or is not installed)."""
+    from gankit.registry import get_registry
+
+    spec = get_registry().tasks.get(task)
+    return (spec.pipeline_tag if spec else "") or task
 
 
 def render_card(config: dict[str, Any], params: dict[str, int], has_samples: bool, ref: str) -> str:
@@ -24,7 +24,7 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
         "- gan",
         f"- {model}",
         f"- {task}",
-        f"pipeline_tag: {PIPELINE_TAGS.get(task, task)}",
+        f"pipeline_tag: {pipeline_tag(task)}",
     ]
     if training.get("data"):
         front.append(f"datasets:\n- {training['data']}")
@@ -34,7 +34,8 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
     if has_samples:
         lines += ["", "![samples](samples.png)"]
     lines += ["", "## Use", "", "```bash", f"gankit run {ref} --n 16 --seed 0 --out grid.png", "```", "", "```python",
-              "import gankit", "", f'model = gankit.load("{ref}")', "images = model.generate(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```"]
+              "import gankit", "", f'model = gankit.load("{ref}")', "samples = model.generate(16, seed=0)  # sample i from seed 0+i",
+              'model.write(samples, "grid.png")', "```"]
     lines += ["", "## Model", "", f"- generator parameters: {params['generator']:,}", f"- discriminator parameters: {params['discriminator']:,}"]
     lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
     if training:

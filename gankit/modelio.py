@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from typing import TYPE_CHECKING, Any
 
 import gankit
 from gankit.errors import GankitError
 from gankit.io import atomic_path, write_json, write_text
 from gankit.modelcard import render_card
-from gankit.model import GANModel
 from gankit.registry import get_registry
 from gankit.specs import ModelSpec
+
+if TYPE_CHECKING:  # reading a config needs no torch; saving and loading weights import it
+    import torch
+
+    from gankit.model import GANModel
 
 FORMAT_VERSION = 1
 CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, SAMPLES_NAME = "config.json", "model.safetensors", "README.md", "samples.png"
@@ -34,17 +34,19 @@ def save_model(
     spec: ModelSpec,
     training: dict[str, Any] | None = None,
     samples=None,
-    dtype: torch.dtype | None = None,
+    dtype: "torch.dtype | None" = None,
     include_discriminator: bool = True,
-    discriminator_state: dict[str, torch.Tensor] | None = None,
+    discriminator_state: "dict[str, torch.Tensor] | None" = None,
     ref: str | None = None,
 ) -> Path:
     """Write a complete model directory; each file is replaced atomically.
 
     `discriminator_state` replaces D's own state dict (the trainer passes spectral-normalised weights baked in);
     `ref` is how the model card tells users to name
-    the model (default: the folder).
+    the model (default: the folder). `samples` is the task's preview picture.
     """
+    from safetensors.torch import save_file
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     info = get_registry().plugins.get(spec.plugin)
@@ -100,7 +102,6 @@ def read_config(folder: str | Path) -> dict[str, Any]:
 def model_spec_for(config: dict[str, Any]) -> ModelSpec:
     """The registered model a config names, or an error saying which plugin to install."""
     registry = get_registry()
-    registry.collect()
     name = config["model"]
     if name not in registry.models:
         package = config.get("plugin_package") or config.get("plugin") or name
@@ -108,7 +109,7 @@ def model_spec_for(config: dict[str, Any]) -> ModelSpec:
     return registry.models[name]
 
 
-def load_model(folder: str | Path, device: str | torch.device = "cpu") -> tuple[GANModel, dict[str, Any], ModelSpec]:
+def load_model(folder: str | Path, device: "str | torch.device" = "cpu") -> "tuple[GANModel, dict[str, Any], ModelSpec]":
     """Build the model a directory describes and load its weights (generator, and discriminator if saved)."""
     folder = Path(folder)
     config = read_config(folder)
@@ -128,7 +129,9 @@ def refuse_pickled(where: str, names: list[str]) -> None:
         )
 
 
-def load_weights(model: GANModel, folder: Path) -> None:
+def load_weights(model: "GANModel", folder: Path) -> None:
+    from safetensors import SafetensorError, safe_open
+
     path = folder / WEIGHTS_NAME
     if not path.is_file():
         refuse_pickled(str(folder), [p.name for p in folder.iterdir()] if folder.is_dir() else [])

@@ -1,13 +1,16 @@
 """The plugin manager and the registry it fills: which plugins are installed and what each registers.
 
 Plugins are found through the ``gankit`` entry-point group, built-in and third-party alike. A plugin that
-fails to import is recorded with its error and skipped, so one broken package never breaks the others.
+fails to import, registers a name another plugin has, or declares something impossible (an unknown task, a
+training default that does not exist) is recorded as broken with its reason; the other plugins keep working.
 Set ``GANKIT_DISABLE_PLUGIN_AUTOLOAD=1`` to load none (tests then register plugin objects by hand).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import importlib.util
 import os
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -17,35 +20,69 @@ import pluggy
 
 from gankit import hookspecs
 from gankit.errors import GankitError
-from gankit.specs import DatasetSpec, FeatureExtractorSpec, ModelSpec
+from gankit.specs import DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, TaskSpec
 
 ENTRY_POINT_GROUP = "gankit"
+
+KINDS = {  # hook → (registry table, PluginInfo list, what users call it, spec type); tasks first: models name them
+    "register_tasks": ("tasks", "task", TaskSpec),
+    "register_models": ("models", "model", ModelSpec),
+    "register_datasets": ("datasets", "data set", DatasetSpec),
+    "register_feature_extractors": ("feature_extractors", "feature extractor", FeatureExtractorSpec),
+    "register_metrics": ("metrics", "metric", MetricSpec),
+}
 
 
 @dataclass
 class PluginInfo:
-    """One installed plugin: where it comes from and what it registered (or why it failed)."""
+    """One installed plugin: where it comes from and what it registered (or why it is broken)."""
 
     name: str
     package: str
     version: str
+    tasks: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     feature_extractors: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
 
+    def broken(self, reason: str) -> None:
+        self.error = reason if not self.error else f"{self.error}; {reason}"
+
+
+class _Table:
+    """A registry table (name → spec), collected from the plugins on first access."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.private = "_" + name
+
+    def __get__(self, registry: "Registry | None", owner: type | None = None) -> Any:
+        if registry is None:
+            return self
+        registry.collect()
+        return getattr(registry, self.private)
+
 
 class Registry:
-    """Models and data sets by name, with the plugin that registered each."""
+    """Tasks, models, data sets, feature extractors and metrics by name, each with the plugin that registered it.
+
+    Every table is collected from the plugins on first access, and again after a plugin is added or removed.
+    """
+
+    tasks: dict[str, TaskSpec] = _Table()
+    models: dict[str, ModelSpec] = _Table()
+    datasets: dict[str, DatasetSpec] = _Table()
+    feature_extractors: dict[str, FeatureExtractorSpec] = _Table()
+    metrics: dict[str, MetricSpec] = _Table()
 
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self.models: dict[str, ModelSpec] = {}
-        self.datasets: dict[str, DatasetSpec] = {}
-        self.feature_extractors: dict[str, FeatureExtractorSpec] = {}
+        for table, _, _ in KINDS.values():
+            setattr(self, "_" + table, {})
         self._collected = False
 
     # -- loading -------------------------------------------------------------------------------
@@ -74,63 +111,100 @@ class Registry:
         self._collected = False
 
     def collect(self) -> None:
-        """Ask every plugin what it registers (once)."""
+        """Ask every plugin what it registers (once), then check it; problems mark the plugin broken."""
         if self._collected:
             return
-        tables = {"register_models": (self.models, "models"), "register_datasets": (self.datasets, "datasets"),
-                  "register_feature_extractors": (self.feature_extractors, "feature_extractors")}
-        for table, attr in tables.values():
-            table.clear()
+        for info in self.plugins.values():
+            if info.error and not self.pm.has_plugin(info.name):
+                continue  # failed to import: keep that error
+            info.error = None
+        claims: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+        for hook, (table, kind, spec_type) in KINDS.items():
+            getattr(self, "_" + table).clear()
             for info in self.plugins.values():
-                getattr(info, attr).clear()
-        for hook, (table, attr) in tables.items():
+                getattr(info, table).clear()
             for impl in getattr(self.pm.hook, hook).get_hookimpls():
-                info = self.plugins.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name, "?", "?"))
-                listing = getattr(info, attr)
+                plugin = impl.plugin_name
+                info = self.plugins.setdefault(plugin, PluginInfo(plugin, "?", "?"))
+                specs: list[Any] = []
                 try:
-                    impl.function(register=lambda spec, t=table, l=listing, n=impl.plugin_name: self._put(t, l, spec, n))
-                except GankitError:
-                    raise
+                    impl.function(register=specs.append)
+                    for spec in specs:
+                        if not isinstance(spec, spec_type):
+                            raise TypeError(f"{hook} registered a {type(spec).__name__}, not a {spec_type.__name__}")
                 except Exception as exc:  # report the plugin, keep the others working
-                    info.error = f"{hook} failed: {type(exc).__name__}: {exc}"
+                    info.broken(f"{hook} failed: {type(exc).__name__}: {exc}")
+                    continue
+                for spec in specs:
+                    claims.setdefault((table, spec.name), []).append((plugin, spec))
+        for (table, name), owners in claims.items():
+            kind = next(k for t, k, _ in KINDS.values() if t == table)
+            if len(owners) > 1:
+                plugins = [p for p, _ in owners]
+                for plugin in plugins:
+                    others = " and ".join(repr(p) for p in plugins if p != plugin) or "itself"
+                    self.plugins[plugin].broken(f"{kind} {name!r} is also registered by plugin {others}; uninstall one of them")
+                continue
+            plugin, spec = owners[0]
+            getattr(self, "_" + table)[name] = replace(spec, plugin=plugin)
+            getattr(self.plugins[plugin], table).append(name)
+        for name, spec in list(self._models.items()):
+            problem = self._model_problem(spec)
+            if problem:
+                self.plugins[spec.plugin].broken(f"model {name!r}: {problem}")
+                del self._models[name]
+                self.plugins[spec.plugin].models.remove(name)
         self._collected = True
 
-    def _put(self, table: dict, listing: list, spec: Any, plugin: str) -> None:
-        if spec.name in table:
-            kind = {ModelSpec: "model", DatasetSpec: "data set"}.get(type(spec), "feature extractor")
-            raise GankitError(
-                f"{kind} {spec.name!r} is registered by both plugin {table[spec.name].plugin!r} and plugin "
-                f"{plugin!r}; uninstall one of them"
-            )
-        table[spec.name] = replace(spec, plugin=plugin)
-        listing.append(spec.name)
+    def _model_problem(self, spec: ModelSpec) -> str | None:
+        """Why a registered model cannot work, found without importing its code (or None)."""
+        from gankit.trainconfig import TrainConfig
+
+        if spec.task not in self._tasks:
+            return f"unknown task {spec.task!r}; registered tasks: {', '.join(sorted(self._tasks)) or 'none'}"
+        knobs = {f.name for f in dataclasses.fields(TrainConfig)}
+        wrong = sorted(set(spec.train_defaults) - knobs)
+        if wrong:
+            return f"train_defaults has {', '.join(map(repr, wrong))}, which TrainConfig does not have (see docs/training.md)"
+        module = spec.builder.partition(":")[0]
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found or ":" not in spec.builder:
+            return f"builder {spec.builder!r} does not name an importable module:attribute"
+        return None
 
     # -- lookups -------------------------------------------------------------------------------
+    def _lookup(self, table: str, name: str, hint: str) -> Any:
+        known = getattr(self, table)
+        if name not in known:
+            kind = next(k for t, k, _ in KINDS.values() if t == table)
+            raise GankitError(f"unknown {kind} {name!r}{suggest(name, known)}; {hint}")
+        return known[name]
+
+    def task(self, name: str) -> TaskSpec:
+        return self._lookup("tasks", name, "`gankit plugins` lists tasks; is the plugin that brings it installed?")
+
     def model(self, name: str) -> ModelSpec:
-        self.collect()
-        if name not in self.models:
-            raise GankitError(f"unknown model {name!r}{suggest(name, self.models)}; `gankit plugins` lists them")
-        return self.models[name]
+        return self._lookup("models", name, "`gankit plugins` lists them")
 
     def feature_extractor(self, name: str) -> FeatureExtractorSpec:
-        self.collect()
-        if name not in self.feature_extractors:
-            raise GankitError(
-                f"unknown features {name!r}{suggest(name, self.feature_extractors)}; `gankit metrics list` shows them"
-            )
-        return self.feature_extractors[name]
+        return self._lookup("feature_extractors", name, "`gankit metrics list` shows them")
+
+    def metric(self, name: str) -> MetricSpec:
+        return self._lookup("metrics", name, "`gankit metrics list` shows them")
 
     def dataset(self, name: str) -> DatasetSpec:
-        self.collect()
-        if name not in self.datasets:
-            raise GankitError(
-                f"unknown data set {name!r}{suggest(name, self.datasets)}; give a built-in name "
-                f"({', '.join(sorted(self.datasets)) or 'none installed'}), a torchvision name or a folder of images"
-            )
-        return self.datasets[name]
+        return self._lookup("datasets", name, f"give a built-in name ({', '.join(sorted(self.datasets)) or 'none installed'}), "
+                                              "a torchvision name or a folder")
+
+    def task_of(self, spec: ModelSpec) -> TaskSpec:
+        return self.task(spec.task)
 
 
 def suggest(name: str, known: dict) -> str:
+    """`` (did you mean 'x'?)`` for a close name, else nothing."""
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
     return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
 
@@ -139,14 +213,13 @@ _registry: Registry | None = None
 
 
 def get_registry() -> Registry:
-    """The process-wide registry, with entry-point plugins loaded on first use."""
+    """The process-wide registry, with entry-point plugins loaded (registrations are collected on first lookup)."""
     global _registry
     if _registry is None:
         _registry = Registry()
-        from gankit import __version__
-        from gankit.metrics import builtin
+        from gankit import __version__, builtin
 
-        _registry.add(builtin, "gankit", "gankit", __version__)  # the core's own registrations (Inception features)
+        _registry.add(builtin, "gankit", "gankit", __version__)  # the core's own registrations, through the same hooks
         if not os.environ.get("GANKIT_DISABLE_PLUGIN_AUTOLOAD"):
             _registry.load_entry_points()
     return _registry

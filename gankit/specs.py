@@ -1,16 +1,17 @@
-"""What plugins register: model, data-set and option declarations. Plain data, no torch."""
+"""What plugins register: tasks, models, data sets, feature extractors, metrics. Plain data, no torch.
+
+Everything heavy (networks, writers, metric functions) is named by an import string
+(``"package.module:attribute"``) and imported only when used, so listing plugins stays fast.
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from gankit.errors import GankitError
-
-TASKS = ("unconditional-image", "text-to-image", "next-frame", "voxel")
-"""A task fixes what `gankit run` accepts and how results are written (see docs/architecture.md)."""
-
 
 @dataclass(frozen=True)
 class Option:
@@ -20,6 +21,7 @@ class Option:
     help: str = ""
     choices: tuple | None = None
     minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def type(self) -> type:
@@ -46,6 +48,8 @@ class Option:
             raise GankitError(f"option {name!r} must be one of {', '.join(map(str, self.choices))}; got {value!r}")
         if self.minimum is not None and value < self.minimum:
             raise GankitError(f"option {name!r} must be at least {self.minimum}; got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise GankitError(f"option {name!r} must be at most {self.maximum}; got {value!r}")
         return value
 
 
@@ -87,9 +91,14 @@ class ModelSpec:
     train_defaults: dict[str, Any] = field(default_factory=dict)
     plugin: str = ""
 
-    def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"model {self.name!r}: unknown task {self.task!r}; tasks are {', '.join(TASKS)}")
+    def describe(self) -> dict[str, Any]:
+        """Everything a user needs before training: options with defaults and help, trainer overrides, data."""
+        return {
+            "model": self.name, "plugin": self.plugin, "task": self.task, "description": self.description,
+            "options": {k: {"default": o.default, "type": o.type.__name__, "help": o.help} for k, o in self.options.items()},
+            "train_defaults": dict(self.train_defaults), "default_dataset": self.default_dataset,
+            "bundled_weights": self.default_weights,
+        }
 
     def build(self, options: dict[str, Any], source: str = ""):
         """Construct the model (imports the plugin's torch code); `source` names where the options came from."""
@@ -99,15 +108,18 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A built-in data set: `loader` names ``loader(image_size, channels, root) -> torch Dataset``.
+    """A built-in data set: `loader` names ``loader(options: dict, root: str | None) -> torch Dataset``.
 
-    Items are ``(image, label)`` pairs with images in [-1, 1], shaped (channels, size, size).
+    `options` are the model's options (the loaders of image data read ``image_size`` and ``channels``);
+    `defaults` are the options used when no model gives them, e.g. when the data set is a metric's side.
+    Items are ``(sample, label)`` pairs with samples in [-1, 1] (images: (channels, size, size)).
     """
 
     name: str
     loader: str
     description: str = ""
-    task: str = "unconditional-image"
+    sample_type: str = "image"
+    defaults: dict[str, Any] = field(default_factory=lambda: {"image_size": 32, "channels": 1})
     plugin: str = ""
 
     def load(self, **kwargs: Any):
@@ -118,14 +130,182 @@ class DatasetSpec:
 class FeatureExtractorSpec:
     """A feature space for metrics: `loader` names ``loader(weights: str | None) -> nn.Module``.
 
-    The module maps images in [0, 1], shaped (N, channels, input_size, input_size), to (N, dims) features,
-    and has the attributes ``dims``, ``input_size`` and ``channels``.
+    `sample_type` is the kind of sample it reads (``"image"``: any task whose samples are images). An image
+    extractor maps images in [0, 1], shaped (N, channels, input_size, input_size), to (N, dims) features, and
+    has the attributes ``dims``, ``input_size`` and ``channels``.
     """
 
     name: str
     loader: str
     description: str = ""
+    sample_type: str = "image"
     plugin: str = ""
 
     def load(self, weights: str | None = None):
         return import_object(self.loader)(weights)
+
+
+INPUT_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "path": Path}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One typed input a task's models take when sampling: ``gankit run MODEL --NAME VALUE``, ``generate(NAME=...)``.
+
+    `type` is ``str``, ``int``, ``float`` or ``path`` (an existing file or folder). A `multiple` input may be
+    given several times: ``run`` then makes ``--n`` samples per value, one grid row each. An `interpolate` input
+    may be given twice to ``gankit interpolate``, which then walks from the first value to the second.
+    """
+
+    type: str
+    help: str = ""
+    multiple: bool = False
+    interpolate: bool = False
+    minimum: float | None = None
+    choices: tuple | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in INPUT_TYPES:
+            raise ValueError(f"input type {self.type!r} is not one of {', '.join(INPUT_TYPES)}")
+
+    def coerce(self, name: str, value: Any) -> Any:
+        """`value` as this input's type, or a one-line error naming ``--NAME``."""
+        kind = INPUT_TYPES[self.type]
+        flag = f"--{name.replace('_', '-')}"
+        try:
+            if kind is Path:
+                value = Path(value).expanduser()
+            elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            elif isinstance(value, str) and kind is not str:
+                value = kind(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise GankitError(f"{flag} must be of type {self.type}, got {value!r}") from None
+        if kind is Path and not value.exists():
+            raise GankitError(f"{flag} {value}: no such file or folder")
+        if self.choices is not None and value not in self.choices:
+            raise GankitError(f"{flag} must be one of {', '.join(map(str, self.choices))}; got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise GankitError(f"{flag} must be at least {self.minimum}; got {value!r}")
+        return value
+
+
+FOLDER = "/"
+"""The `Writer` suffix that stands for a folder: ``--out`` without a file suffix."""
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One way a task writes samples to ``--out``: by file suffix (``.png``, ``.wav``), or a folder (`FOLDER`).
+
+    `function` names ``function(samples, path, *, columns=None, **options) -> str``: it writes `samples` (a
+    tensor, one sample per row) to `path` atomically and returns what it wrote, in a few words for the user.
+    `columns` is a layout hint from the command (samples per grid row); `options` are the ones declared here,
+    which become options of ``gankit run`` (``--scale``, ``--fps`` …).
+    """
+
+    suffixes: tuple[str, ...]
+    function: str
+    description: str = ""
+    options: dict[str, Option] = field(default_factory=dict)
+
+    def write(self, samples: Any, path: str | Path, columns: int | None = None, **options: Any) -> str:
+        mine = {k: v for k, v in options.items() if k in self.options}
+        return import_object(self.function)(samples, Path(path), columns=columns, **mine)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A kind of GAN output: what sampling takes, how results are written, what a preview shows.
+
+    `inputs` are what ``gankit run`` and ``Model.generate`` accept besides seeds; `writers` map ``--out`` to a
+    format; `preview` names ``preview(samples) -> PIL.Image`` (the trainer's ``samples/step-N.png``, a model
+    directory's ``samples.png``, model cards); `sample_type` says what one sample is (``"image"``: (C, H, W) in
+    [-1, 1]), so that feature extractors and metrics can say what they read; `augment` and `channels_last` say
+    whether the trainer's image augmentation and channels-last memory format apply to its samples.
+    """
+
+    name: str
+    writers: tuple[Writer, ...]
+    preview: str
+    description: str = ""
+    sample_type: str = "image"
+    inputs: dict[str, Input] = field(default_factory=dict)
+    pipeline_tag: str = ""
+    default_out: str = "samples.png"
+    augment: bool = False
+    channels_last: bool = False
+    plugin: str = ""
+
+    def formats(self) -> str:
+        """What ``--out`` can be, in words."""
+        names = [s for w in self.writers for s in w.suffixes if s != FOLDER]
+        return ", ".join(names) + (" or a folder" if any(FOLDER in w.suffixes for w in self.writers) else "")
+
+    def writer_for(self, path: str | Path) -> Writer:
+        """The writer for ``--out PATH``: by suffix, or the folder writer for a path without one."""
+        path = Path(path)
+        suffix = path.suffix.lower() if path.suffix and not path.is_dir() else FOLDER
+        for writer in self.writers:
+            if suffix in writer.suffixes:
+                return writer
+        what = "a folder" if suffix == FOLDER else f"{suffix} files"
+        raise GankitError(f"--out {path}: task {self.name!r} cannot write {what}; it writes {self.formats()}")
+
+    def writer_options(self) -> dict[str, Option]:
+        """Every writer option of this task (writers that share a name share its declaration)."""
+        merged: dict[str, Option] = {}
+        for writer in self.writers:
+            for name, option in writer.options.items():
+                merged.setdefault(name, option)
+        return merged
+
+    def check_inputs(self, inputs: dict[str, Any], owner: str) -> dict[str, Any]:
+        """Coerce given inputs (a `multiple` input as a list of values); unknown names are an error."""
+        unknown = sorted(set(inputs) - set(self.inputs))
+        if unknown:
+            takes = ", ".join(self.inputs) or "no inputs"
+            raise GankitError(f"{owner} ({self.name}) takes {takes}; not {', '.join(unknown)}")
+        checked: dict[str, Any] = {}
+        for name, value in inputs.items():
+            spec = self.inputs[name]
+            if isinstance(value, (list, tuple)):
+                if not value:
+                    continue
+                values = [spec.coerce(name, v) for v in value]
+                checked[name] = values if len(values) > 1 else values[0]
+            else:
+                checked[name] = spec.coerce(name, value)
+        return checked
+
+    def make_preview(self, samples: Any):
+        return import_object(self.preview)(samples)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric ``gankit eval --metrics NAME`` computes, as stylegan2-ada names metrics in a registry.
+
+    `kind` ``"features"``: `function` is ``function(real: FeatureSet, fake: FeatureSet) -> dict[str, float]``,
+    computed in the feature space of ``--features`` from one shared feature pass per side; `needs_features` says
+    it needs the feature rows, not only their mean and covariance (then a ``.npz`` side cannot serve).
+    `kind` ``"samples"``: `function` is ``function(model, data, n, seed, data_root) -> dict[str, float]`` and
+    measures a loaded MODEL against a data set itself; `sample_type` names the samples it reads.
+    """
+
+    name: str
+    function: str
+    description: str = ""
+    kind: str = "features"
+    needs_features: bool = False
+    sample_type: str | None = None
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("features", "samples"):
+            raise ValueError(f"metric {self.name!r}: kind must be 'features' or 'samples', not {self.kind!r}")
+
+    def compute(self, *args: Any, **kwargs: Any) -> dict[str, float]:
+        return import_object(self.function)(*args, **kwargs)

@@ -6,6 +6,7 @@ The CLI builds its `gankit train` options from these fields; plugins override de
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -18,12 +19,14 @@ def knob(default: Any, help: str, cli: bool = True) -> Any:
 
 @dataclass
 class TrainConfig:
-    steps: int = knob(5000, "Total training steps (one D and one G update each).")
+    steps: int = knob(5000, "Total training steps (d_steps D updates and one G update each).")
     batch_size: int = knob(64, "Samples per batch.")
     lr_g: float = knob(2e-4, "Generator learning rate (Adam).")
     lr_d: float = knob(2e-4, "Discriminator learning rate (Adam).")
     beta1: float = knob(0.5, "Adam beta1.")
     beta2: float = knob(0.999, "Adam beta2.")
+    lr_schedule: str = knob("constant", "Learning-rate schedule over the run: constant, linear (to 0 at --steps) or cosine.")
+    d_steps: int = knob(1, "D updates per G update, each on its own batch (WGAN-GP's critic uses 5).")
     ema: bool = knob(True, "Keep an exponential moving average of G, used for samples and export.")
     ema_decay: float = knob(0.999, "EMA decay per step (warmed up over the first steps).")
     augment: str = knob("", "DiffAugment policy for D: comma-separated translation, cutout, color.")
@@ -41,7 +44,11 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise a one-line error for an impossible setting."""
-        for name in ("steps", "batch_size", "checkpoint_every", "sample_every", "log_every"):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise GankitError(f"--{f.name.replace('_', '-')} must be a finite number, got {value}")
+        for name in ("steps", "batch_size", "checkpoint_every", "sample_every", "log_every", "d_steps"):
             if getattr(self, name) < 1:
                 raise GankitError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.workers < 0:
@@ -52,6 +59,24 @@ class TrainConfig:
         for name in ("beta1", "beta2", "ema_decay"):
             if not 0 <= getattr(self, name) < 1:
                 raise GankitError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
+        if self.r1_gamma < 0:
+            raise GankitError(f"--r1-gamma must be 0 (off) or positive, got {self.r1_gamma}")
+        if not 0 < self.d_accuracy_threshold <= 1:
+            raise GankitError(f"--d-accuracy-threshold must be in (0, 1], got {self.d_accuracy_threshold}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise GankitError(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+
+    def lr_factor(self, step: int) -> float:
+        """The learning rates' multiplier at `step` (0-based) under `lr_schedule`."""
+        progress = min(step / self.steps, 1.0)
+        if self.lr_schedule == "linear":
+            return 1.0 - progress
+        if self.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0
+
+
+LR_SCHEDULES = ("constant", "linear", "cosine")
 
 
 def cli_knobs() -> list:

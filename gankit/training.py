@@ -24,7 +24,7 @@ from gankit.augment import DiffAugment
 from gankit.data import load_data
 from gankit.devices import pick_device, to_device
 from gankit.errors import GankitError, Interrupted
-from gankit.images import grid, save_image
+from gankit.images import save_image
 from gankit.model import GANModel
 from gankit.modelio import save_model
 from gankit.specs import ModelSpec, resolve_options
@@ -103,7 +103,10 @@ class Trainer:
         self.device = pick_device(config.device)
         self.rank, self.world_size = distributed.world()
         self.main = self.rank == 0
-        self.channels_last = config.channels_last and spec.task in ("unconditional-image", "text-to-image")
+        from gankit.registry import get_registry
+
+        self.task = get_registry().task_of(spec)
+        self.channels_last = config.channels_last and self.task.channels_last
         if config.spectral_norm:
             apply_spectral_norm(model.discriminator)
         model.to(self.device)
@@ -144,29 +147,36 @@ class Trainer:
     def discriminate(self, x: Tensor, condition: Any) -> Tensor:
         return self.model.discriminate(self.augment(x) if self.augment else x, condition)
 
-    def step(self, batch: Any) -> dict[str, Tensor]:
-        """One D update (unless D is too accurate) and one G update; returns device-side stats."""
+    def step(self, batches: list[Any]) -> dict[str, Tensor]:
+        """`d_steps` D updates (each on its own batch, skipped while D is too accurate) and one G update on the
+        last one; returns device-side stats."""
         model, config = self.model, self.config
-        real, condition = model.split_batch(batch)
-        real = to_device(real, self.device, self.channels_last)
-        condition = to_device(condition, self.device)
-        latent = model.draw_latent(real.shape[0], self.device)
+        if config.lr_schedule != "constant":
+            factor = config.lr_factor(self.step_count)
+            for opt, lr in ((self.opt_g, config.lr_g), (self.opt_d, config.lr_d)):
+                for group in opt.param_groups:
+                    group["lr"] = lr * factor
+        for batch in batches:
+            real, condition = model.split_batch(batch)
+            real = to_device(real, self.device, self.channels_last)
+            condition = to_device(condition, self.device)
+            latent = model.draw_latent(real.shape[0], self.device)
 
-        with self.autocast:
-            fake = model.generate(latent, condition)
-            d_loss, d_stats = model.discriminator_loss(self.discriminate, real, fake.detach(), condition)
-        update_d = config.d_accuracy_threshold >= 1 or not bool(distributed.any_process(
-            d_stats.get("D_accuracy", torch.zeros((), device=self.device)) > config.d_accuracy_threshold))
-        if update_d:
-            self.opt_d.zero_grad(set_to_none=True)
-            if config.r1_gamma > 0 and self.step_count % R1_EVERY == 0:
-                real_r1 = real.detach().requires_grad_(True)
-                with self.autocast:
-                    penalty = losses.r1_penalty(self.discriminate(real_r1, condition), real_r1)
-                d_loss = d_loss + penalty * (config.r1_gamma / 2 * R1_EVERY)
-            d_loss.backward()
-            distributed.average_gradients(self.D)
-            self.opt_d.step()
+            with self.autocast:
+                fake = model.generate(latent, condition)
+                d_loss, d_stats = model.discriminator_loss(self.discriminate, real, fake.detach(), condition)
+            update_d = config.d_accuracy_threshold >= 1 or not bool(distributed.any_process(
+                d_stats.get("D_accuracy", torch.zeros((), device=self.device)) > config.d_accuracy_threshold))
+            if update_d:
+                self.opt_d.zero_grad(set_to_none=True)
+                if config.r1_gamma > 0 and self.step_count % R1_EVERY == 0:
+                    real_r1 = real.detach().requires_grad_(True)
+                    with self.autocast:
+                        penalty = losses.r1_penalty(self.discriminate(real_r1, condition), real_r1)
+                    d_loss = d_loss + penalty * (config.r1_gamma / 2 * R1_EVERY)
+                d_loss.backward()
+                distributed.average_gradients(self.D)
+                self.opt_d.step()
 
         self.D.requires_grad_(False)  # G's backward needs no gradients for D's weights
         with self.autocast:
@@ -203,19 +213,17 @@ class Trainer:
 
     # -- outputs ---------------------------------------------------------------------------------
     @torch.no_grad()
-    def sample_grid(self):
-        """The fixed-seed sample grid, from the EMA generator when there is one."""
+    def preview(self):
+        """The task's preview of fixed-seed samples, from the EMA generator when there is one."""
         model = self.ema or self.model
         was_training = model.generator.training
         model.generator.eval()
         try:
-            latent = model.sample_latent(SAMPLE_SEEDS).to(self.device) if model.latent_shape else None
-            condition = to_device(model.default_condition(len(SAMPLE_SEEDS)), self.device)
             with self.autocast:
-                images = model.generate(latent, condition)
+                samples = model.sample(SAMPLE_SEEDS, {})
         finally:
             model.generator.train(was_training)
-        return grid(images.float(), nrow=8)
+        return self.task.make_preview(samples.float().cpu())
 
     def save_checkpoint(self, collective: bool = True) -> None:
         self.check_finite(collective)
@@ -267,7 +275,7 @@ class Trainer:
             "command": self.command, "data": self.data, "steps": self.step_count, "wall_time_s": round(self.elapsed, 1),
             "device": str(self.device), "config": dataclasses.asdict(self.config),
         }
-        return save_model(self.out, self.ema or self.model, self.spec, training, samples=samples or self.sample_grid(),
+        return save_model(self.out, self.ema or self.model, self.spec, training, samples=samples or self.preview(),
                           discriminator_state=plain_state(self.D) if self.config.spectral_norm else None)
 
     # -- the loop --------------------------------------------------------------------------------
@@ -275,14 +283,14 @@ class Trainer:
         from tqdm.auto import tqdm
 
         config = self.config
-        stream = batches(self.dataset, config, self.step_count, pin=self.device.type == "cuda")
+        stream = batches(self.dataset, config, self.step_count * config.d_steps, pin=self.device.type == "cuda")
         bar = tqdm(total=config.steps, initial=self.step_count, unit="step", disable=not (progress and self.main), dynamic_ncols=True)
         metrics_log = (self.out / "metrics.jsonl").open("a", encoding="utf-8", buffering=1) if self.main else None
         started = time.perf_counter() - self.elapsed
         self.model.train()
         try:
             while self.step_count < config.steps:
-                stats = self.step(next(stream))
+                stats = self.step([next(stream) for _ in range(config.d_steps)])
                 self.elapsed = time.perf_counter() - started
                 step = self.step_count
                 if step % config.log_every == 0 or step == config.steps:
@@ -294,7 +302,7 @@ class Trainer:
                         metrics_log.write(json.dumps({"step": step, "time": round(self.elapsed, 2), **values}) + "\n")
                 bar.update(1)
                 if step % config.sample_every == 0 and self.main:
-                    image = self.sample_grid()
+                    image = self.preview()
                     save_image(image, self.out / "samples" / f"step-{step:06d}.png")
                     save_image(image, self.out / "samples.png")
                 if step % config.checkpoint_every == 0:
@@ -364,7 +372,7 @@ def train(
     data = data or spec.default_dataset
     if not data:
         raise GankitError(f"model {spec.name!r} has no default data set; pass --data")
-    if config.augment and spec.task not in ("unconditional-image", "text-to-image"):
+    if config.augment and not get_registry().task_of(spec).augment:
         raise GankitError(f"--augment applies to image models; {spec.name!r} is a {spec.task} model")
     if config.augment:
         DiffAugment(config.augment)  # an unknown policy fails before anything is written

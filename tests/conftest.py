@@ -63,3 +63,18 @@ def assert_one_line_error(result, *fragments: str) -> None:
     assert "Traceback" not in err
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+THIRD_PARTY = Path(__file__).parent / "thirdparty"
+
+
+@pytest.fixture(scope="session")
+def thirdparty_site(tmp_path_factory) -> Path:
+    """The test suite's third-party plugins (gankit-cgan, gankit-signals), installed with pip as their own
+    distributions into a private folder: put it on PYTHONPATH to have them."""
+    target = tmp_path_factory.mktemp("site")
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                             "--target", str(target), str(THIRD_PARTY / "gankit-cgan"), str(THIRD_PARTY / "gankit-signals")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return target

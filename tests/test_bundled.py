@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +21,13 @@ def test_run_dcgan_uses_the_bundled_weights_offline(tmp_path):
     assert result.returncode == 0, result.stderr
     grid = np.asarray(Image.open(tmp_path / "grid.png"))
     assert grid.shape == (4 * 34 + 2, 4 * 34 + 2) and grid.std() > 20  # a real picture, not a blank one
+
+
+def test_bundled_dcgan_pixels_for_a_seed_never_change():
+    """Recorded before sampling moved onto tasks: refactoring must not change what users already generated."""
+    expected = np.load(Path(__file__).parent / "data" / "dcgan-bundled-seed123.npy")
+    got = gankit.load("dcgan", device="cpu").generate(6, seed=123).numpy()
+    assert np.abs(got - expected).max() <= 1e-6
 
 
 def test_bundled_weights_are_small_fp16_and_documented():

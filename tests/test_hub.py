@@ -236,3 +236,21 @@ def test_python_api_load_and_push_to_hub(hub, run_dir):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **hub.env()})
     assert result.returncode == 0, result.stderr
     assert "/frank/api/commit/" in result.stdout
+
+
+def test_a_plugin_task_round_trips_through_the_hub(hub, thirdparty_site, tmp_path):
+    """A third-party task (1-D signals) is pushed, pulled and run through the ordinary commands."""
+    import numpy as np
+
+    env = {"PYTHONPATH": str(thirdparty_site)}
+    run = tmp_path / "sig"
+    assert hub.gankit("train", "siggan", "--out", run, "--steps", 3, "--quiet", **env).returncode == 0
+    pushed = hub.gankit("push", run, "ivan/signals", **env)
+    assert pushed.returncode == 0, pushed.stderr
+    pulled = hub.gankit("pull", "ivan/signals", **env)
+    assert pulled.returncode == 0 and "siggan from plugin signals (signal)" in pulled.stdout, pulled.stderr
+    folder = Path(pulled.stdout.splitlines()[0].split(": ", 1)[1])
+    assert (folder / "samples.png").is_file() and "pipeline_tag: signal" in (folder / "README.md").read_text()
+    for source, name in ((run, "local.npy"), ("ivan/signals", "hub.npy")):
+        assert hub.gankit("run", source, "--n", 2, "--seed", 4, "--out", tmp_path / name, **env).returncode == 0
+    assert np.array_equal(np.load(tmp_path / "local.npy"), np.load(tmp_path / "hub.npy"))

@@ -127,7 +127,6 @@ def test_inception_features_and_statistics_agree_with_pytorch_fid(image_folders,
     import pytorch_fid.fid_score as fid_score
     import pytorch_fid.inception as pf_inception
 
-    from gankit.devices import pick_device
     from gankit.metrics.features import feature_pass, folder_batches
     from gankit.metrics.inception import load_inception
 
@@ -139,7 +138,7 @@ def test_inception_features_and_statistics_agree_with_pytorch_fid(image_folders,
 
     ours = load_inception(inception_weights)
     total, batches = folder_batches(image_folders / "a", ours, batch_size=5, workers=0)
-    stats, _ = feature_pass(batches, total, ours, pick_device("cpu"), keep=False, label="a", progress=False)
+    stats, _ = feature_pass(batches, total, ours, keep=False, label="a", progress=False)
     # float32 convolutions in other batch sizes differ in the last bits: compare against each array's scale
     assert np.abs(stats.mean - mu_ref).max() <= 1e-4 * np.abs(mu_ref).max()
     assert np.abs(stats.cov - sigma_ref).max() <= 1e-3 * np.abs(sigma_ref).max()
@@ -177,8 +176,14 @@ def test_digit_features_rank_a_trained_model_above_an_untrained_one(tmp_path):
         assert result.returncode == 0, result.stderr
         fids[str(model)] = json.loads(result.stdout)["fid"]
     assert fids["dcgan"] < fids[str(untrained)] / 5
+    # a built-in data set is a side too, rendered at the model's size: no folder to make
+    named = run_gankit("eval", "dcgan", "--data", "digits", "--metrics", "fid", "--features", "digits", "--n", 300, "--json", "--quiet")
+    assert named.returncode == 0, named.stderr
+    result = json.loads(named.stdout)
+    assert result["n_a"] == result["n_b"] == 300 and result["fid"] < fids[str(untrained)] / 5
     listing = run_gankit("metrics", "list").stdout
-    assert "inception" in listing and "digits" in listing
+    assert "features for image samples (tasks: unconditional-image)" in listing and "digits" in listing
+    assert "fid " in listing and "[features; plugin gankit]" in listing
 
 
 def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, inception_weights, tmp_path):
@@ -196,7 +201,7 @@ def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, ince
     assert_one_line_error(run_gankit("fid", tmp_path / "wrong.npz", image_folders / "a", *weights), "expected (d,) and (d, d)")
     np.savez(tmp_path / "d128.npz", mu=np.zeros(128), sigma=np.eye(128))
     assert_one_line_error(run_gankit("fid", tmp_path / "d128.npz", image_folders / "a", *weights), "128-d and 2048-d features")
-    assert_one_line_error(run_gankit("kid", tmp_path / "d128.npz", image_folders / "a", *weights), "KID and precision/recall need images")
+    assert_one_line_error(run_gankit("kid", tmp_path / "d128.npz", image_folders / "a", *weights), "holds only statistics; KID needs samples")
     offline = run_gankit("fid", image_folders / "a", image_folders / "b", env={"GANKIT_OFFLINE": "1", "GANKIT_CACHE": str(tmp_path / "c")})
     assert_one_line_error(offline, "FID Inception weights are not cached", "pt_inception-2015-12-05-6726825d.pth", "--inception-weights")
     assert_one_line_error(run_gankit("fid", image_folders / "a", image_folders / "b", "--features", "incepton"), "did you mean 'inception'")

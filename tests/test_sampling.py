@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,7 +95,9 @@ def test_sampling_errors_are_one_line(cli, tiny_model, tmp_path):
     assert_one_line_error(cli("run", "dcgam"), "no model 'dcgam'", "did you mean 'dcgan'")
     assert_one_line_error(cli("run", tiny_model, "--truncation", 0), "--truncation must be in (0, 1]")
     assert_one_line_error(cli("run", tiny_model, "--n", 0), "--n must be at least 1")
-    assert_one_line_error(cli("interpolate", tiny_model, "--out", tmp_path / "x.mp3"), "use a file ending in .gif or .png")
+    assert_one_line_error(cli("interpolate", tiny_model, "--out", tmp_path / "x.mp3"), "cannot write .mp3 files", ".png", ".gif")
+    assert_one_line_error(cli("run", tiny_model, "--out", tmp_path / "x.wav"), "task 'unconditional-image' cannot write .wav")
+    assert not (tmp_path / "x.wav").exists()
     assert_one_line_error(cli("run", tiny_model, "--device", "tpu"), "not a device name")
 
 
@@ -103,3 +106,48 @@ def test_python_train_returns_a_loaded_model(tmp_path):
                          options={"ngf": 8, "ndf": 8, "image_size": 16}, progress=False)
     assert isinstance(model, gankit.api.Model) and model.generate(2, seed=0).shape == (2, 1, 16, 16)
     assert (tmp_path / "run" / "model.safetensors").is_file()
+
+
+@pytest.fixture(scope="module")
+def cgan_model(tmp_path_factory):
+    """The test suite's class-conditional plugin, registered in this process, trained a few steps."""
+    import sys
+
+    from gankit.registry import get_registry
+
+    sys.path.insert(0, str(Path(__file__).parent / "thirdparty" / "gankit-cgan"))
+    import gankit_cgan
+
+    registry = get_registry()
+    registry.add(gankit_cgan, "cgan-test")
+    out = tmp_path_factory.mktemp("cgan") / "run"
+    yield train("cgan", "digits", out, options={"width": 8}, steps=4, batch_size=16, progress=False)
+    registry.remove("cgan-test")
+    sys.path.remove(str(Path(__file__).parent / "thirdparty" / "gankit-cgan"))
+
+
+def test_conditional_sampling_is_seed_stable_and_takes_the_tasks_inputs(cgan_model, cli, tmp_path):
+    model = gankit.load(cgan_model, device="cpu")
+    batch = model.generate(4, seed=10)
+    assert torch.equal(model.generate(1, seed=12)[0], batch[2])  # sample i depends on seed+i, not on its position
+    threes = model.generate(4, seed=10, label=3)
+    assert torch.equal(model.generate(1, seed=12, label=3)[0], threes[2]) and not torch.equal(threes, batch)
+    result = cli("run", cgan_model, "--label", 3, "--n", 4, "--seed", 10, "--out", tmp_path / "threes.npy")
+    assert result.code == 0 and "4 samples" in result.out, result
+    assert np.array_equal(np.load(tmp_path / "threes.npy"), threes.numpy())
+    assert "--label INTEGER" in cli("run", cgan_model, "--help").out
+    assert "--label" not in cli("run", "dcgan", "--help").out
+    assert_one_line_error(cli("run", cgan_model, "--label", 12), "--label must be below 10")
+    assert_one_line_error(cli("run", cgan_model, "--label", -1), "--label must be at least 0")
+    assert_one_line_error(cli("run", "dcgan", "--label", 3), "No such option", "--label", "gankit run --help")
+
+
+def test_interpolation_between_two_labels_walks_from_one_class_to_the_other(cgan_model, cli, tmp_path):
+    model = gankit.load(cgan_model, device="cpu")
+    walk = model.interpolate(5, steps=5, label=(3, 7))
+    assert torch.allclose(walk[0], model.generate(1, seed=5, label=3)[0], atol=1e-5)
+    assert torch.allclose(walk[-1], model.generate(1, seed=5, label=7)[0], atol=1e-5)
+    assert not torch.allclose(walk[2], walk[0], atol=1e-3)
+    result = cli("interpolate", cgan_model, "--label", 3, "--label", 7, "--from", 5, "--steps", 5, "--out", tmp_path / "w.gif")
+    assert result.code == 0 and "from label 3 to 7" in result.out, result
+    assert Image.open(tmp_path / "w.gif").n_frames == 8

@@ -183,3 +183,24 @@ def test_small_data_options_train_end_to_end(cli, tmp_path):
     assert cli("train", "dcgan", "--out", out, "--resume", "--steps", 18, "--quiet").code == 0
     assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--augment", "rotate", *TINY), "unknown augmentation rotate")
     assert not (tmp_path / "x").exists()
+
+
+def test_critic_steps_resume_exactly_and_the_learning_rate_follows_its_schedule(cli, tmp_path):
+    """--d-steps (WGAN-GP's critic iterations) draws a fresh batch per D update; a resumed run sees the same batches."""
+    kw = {"options": TINY_OPTIONS, "batch_size": 16, "d_steps": 3, "progress": False}
+    straight = train("dcgan", "digits", tmp_path / "a", steps=4, **kw)
+    train("dcgan", "digits", tmp_path / "b", steps=2, **kw)
+    resumed = train("dcgan", "digits", tmp_path / "b", resume=True, steps=4, progress=False)
+    a, b = load_file(straight / "checkpoint.safetensors"), load_file(resumed / "checkpoint.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    once = load_file(train("dcgan", "digits", tmp_path / "c", steps=4, **{**kw, "d_steps": 1}) / "checkpoint.safetensors")
+    assert once["opt_D.0.step"] * 3 == a["opt_D.0.step"] and once["opt_G.0.step"] == a["opt_G.0.step"]
+
+    out = tmp_path / "sched"
+    assert cli("train", "dcgan", "--out", out, "--steps", 4, "--lr-schedule", "linear", "--lr-g", 4e-4, "--quiet", *TINY).code == 0
+    state = json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])
+    assert state["opt_G"]["param_groups"][0]["lr"] == pytest.approx(4e-4 * (1 - 3 / 4))  # set before the 4th step
+    assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--lr-schedule", "steep", *TINY), "--lr-schedule must be one of")
+    assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--d-steps", 0, *TINY), "--d-steps must be at least 1")
+    assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--lr-g", "inf", *TINY), "--lr-g must be a finite number")
+    assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--r1-gamma", -1, *TINY), "--r1-gamma must be 0")

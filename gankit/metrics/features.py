@@ -1,4 +1,4 @@
-"""One pass of a feature extractor over an image source: a folder, or a MODEL's samples.
+"""One pass of a feature extractor over a metric side: a folder of images, a data set, or a MODEL's samples.
 
 Images are decoded in data-loader workers and resized there, one by one, to the extractor's input size
 (bilinear, as pytorch-fid resizes inside its network), so the main process only runs the network.
@@ -54,29 +54,68 @@ def folder_batches(folder: Path, extractor, batch_size: int, workers: int) -> tu
     return len(files), iter(loader)
 
 
-def model_batches(model: str, n: int, seed: int, batch_size: int, extractor, device: str) -> tuple[int, Iterator[Tensor]]:
-    """`n` samples of seeds seed…seed+n−1, quantised to 8 bits as if saved as PNG, then resized."""
+def load_extractor(spec, weights: str | None, device: str):
+    """The registered feature extractor on its device, channels-last (about 1.8x faster convolutions on CPU)."""
+    from gankit.devices import pick_device
+
+    extractor = spec.load(weights).to(pick_device(device))
+    return extractor.to(memory_format=torch.channels_last).eval()
+
+
+def side_batches(side, sides: list, extractor, n: int, seed: int, batch_size: int, workers: int, device: str,
+                 data_root) -> tuple[int, Iterator[Tensor]]:
+    """Batches of one side (`gankit.metrics.evaluate.Side`), ready for the extractor."""
+    if side.kind == "folder":
+        return folder_batches(Path(side.source), extractor, batch_size, workers)
+    if side.kind == "dataset":
+        return dataset_batches(side.source, _model_options(sides), n, batch_size, extractor, data_root)
     from gankit.api import load
 
-    loaded = load(model, device=device)
+    model = load(side.source, device=device)
+    return n, _prepared((model.generate(min(batch_size, seed + n - s), seed=s) for s in range(seed, seed + n, batch_size)), extractor)
 
-    def generate() -> Iterator[Tensor]:
-        for start in range(seed, seed + n, batch_size):
-            images = loaded.generate(min(batch_size, seed + n - start), seed=start)
-            images = ((images.clamp(-1, 1) + 1) * 127.5).round() / 255
-            if images.shape[1] != extractor.channels:
-                images = images.mean(1, keepdim=True) if extractor.channels == 1 else images.expand(-1, 3, -1, -1)
-            yield resize(images, extractor.input_size)
 
-    return n, generate()
+def _model_options(sides: list) -> dict:
+    """A MODEL side's options (image size, channels), so that a data-set side is rendered to match it."""
+    from gankit.modelio import read_config
+    from gankit.resolve import locate
+
+    models = [s for s in sides if s.kind == "model"]
+    return read_config(locate(models[0].source)[0]).get("options", {}) if models else {}
+
+
+def dataset_batches(name: str, options: dict, n: int, batch_size: int, extractor, data_root) -> tuple[int, Iterator[Tensor]]:
+    """The first `n` samples of a data set, at the other side's model options (else the data set's defaults)."""
+    from gankit.data import load_data
+    from gankit.registry import get_registry
+
+    spec = get_registry().datasets[name]
+    dataset = load_data(name, {**spec.defaults, **options}, data_root)
+    total = min(n, len(dataset))
+
+    def samples() -> Iterator[Tensor]:
+        for start in range(0, total, batch_size):
+            yield torch.stack([dataset[i][0] for i in range(start, min(start + batch_size, total))])
+
+    return total, _prepared(samples(), extractor)
+
+
+def _prepared(batches: Iterator[Tensor], extractor) -> Iterator[Tensor]:
+    """Samples in [-1, 1] → quantised to 8 bits as if saved as PNG, channels matched, resized, in [0, 1]."""
+    for images in batches:
+        images = ((images.float().clamp(-1, 1) + 1) * 127.5).round() / 255
+        if images.shape[1] != extractor.channels:
+            images = images.mean(1, keepdim=True) if extractor.channels == 1 else images.expand(-1, 3, -1, -1)
+        yield resize(images, extractor.input_size)
 
 
 @torch.inference_mode()
-def feature_pass(batches: Iterator[Tensor], total: int, extractor, device: torch.device, keep: bool, label: str,
+def feature_pass(batches: Iterator[Tensor], total: int, extractor, keep: bool, label: str,
                  progress: bool = True) -> tuple[RunningStats, np.ndarray | None]:
     """Streaming statistics (and, if `keep`, the feature matrix) of every batch."""
     from tqdm.auto import tqdm
 
+    device = next(extractor.parameters()).device
     stats = RunningStats(extractor.dims)
     kept = []
     with tqdm(total=total, unit="img", desc=label, disable=not progress, dynamic_ncols=True) as bar:

@@ -1,9 +1,38 @@
-"""KID and precision/recall/density/coverage from feature matrices (these need the features themselves, not only statistics)."""
+"""The core's feature metrics: FID from statistics; KID and precision/recall/density/coverage from feature rows.
+
+Each registered metric function takes the real and the generated `FeatureSet` and returns named numbers.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import torch
+
+from gankit.metrics.stats import frechet_distance
+
+
+@dataclass
+class FeatureSet:
+    """One side's features: mean and covariance, how many samples (None for saved statistics), the rows if kept."""
+
+    mu: np.ndarray
+    sigma: np.ndarray
+    n: int | None
+    features: np.ndarray | None
+
+
+def fid(real: FeatureSet, fake: FeatureSet) -> dict[str, float]:
+    return {"fid": frechet_distance(real.mu, real.sigma, fake.mu, fake.sigma)}
+
+
+def kid_metric(real: FeatureSet, fake: FeatureSet) -> dict[str, float]:
+    mean, std = kid(real.features, fake.features)
+    return {"kid": mean, "kid_std": std}
+
+
+def prdc_metric(real: FeatureSet, fake: FeatureSet) -> dict[str, float]:
+    return prdc(real.features, fake.features)
 
 
 def kid(real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -30,6 +59,8 @@ def prdc(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
     inside some real ball; recall: share of real samples inside some fake ball; density: mean number of real
     balls holding a fake sample, over k; coverage: share of real balls holding at least one fake sample.
     """
+    import torch
+
     real_t, fake_t = torch.from_numpy(real).double(), torch.from_numpy(fake).double()
 
     def radii(x: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,26 @@
-"""Registers the ``cgan`` model with gankit. Cheap to import: the networks load only when a model is built."""
+"""Registers the ``cgan`` model and its task with gankit. Cheap to import: the networks load only when a model is built."""
 
 import gankit
-from gankit.specs import ModelSpec, Option
+from gankit.builtin import IMAGE_PREVIEW, IMAGE_WRITERS
+from gankit.specs import Input, ModelSpec, Option, TaskSpec
+
+
+@gankit.hookimpl
+def register_tasks(register):
+    register(
+        TaskSpec(
+            name="class-conditional-image",
+            description="images of a chosen class",
+            inputs={"label": Input("int", "class of every sample (default: seed modulo the number of classes)",
+                                   minimum=0, interpolate=True)},
+            writers=IMAGE_WRITERS,  # images are written and previewed as gankit's own image task does it
+            preview=IMAGE_PREVIEW,
+            sample_type="image",
+            pipeline_tag="unconditional-image-generation",
+            augment=True,
+            channels_last=True,
+        )
+    )
 
 
 @gankit.hookimpl
@@ -9,7 +28,7 @@ def register_models(register):
     register(
         ModelSpec(
             name="cgan",
-            task="unconditional-image",
+            task="class-conditional-image",
             builder="gankit_cgan.model:ConditionalGAN",
             description="class-conditional GAN (Mirza & Osindero 2014) with a projection discriminator",
             options={
