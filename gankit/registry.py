@@ -20,7 +20,7 @@ import pluggy
 
 from gankit import hookspecs
 from gankit.errors import GankitError
-from gankit.specs import DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, TaskSpec
+from gankit.specs import DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, TaskSpec, TextEncoderSpec
 
 ENTRY_POINT_GROUP = "gankit"
 
@@ -30,6 +30,7 @@ KINDS = {  # hook → (registry table, PluginInfo list, what users call it, spec
     "register_datasets": ("datasets", "data set", DatasetSpec),
     "register_feature_extractors": ("feature_extractors", "feature extractor", FeatureExtractorSpec),
     "register_metrics": ("metrics", "metric", MetricSpec),
+    "register_text_encoders": ("text_encoders", "text encoder", TextEncoderSpec),
 }
 
 
@@ -45,6 +46,7 @@ class PluginInfo:
     datasets: list[str] = field(default_factory=list)
     feature_extractors: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
+    text_encoders: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -66,7 +68,7 @@ class _Table:
 
 
 class Registry:
-    """Tasks, models, data sets, feature extractors and metrics by name, each with the plugin that registered it.
+    """Tasks, models, data sets, feature extractors, metrics and text encoders by name, each with the plugin that registered it.
 
     Every table is collected from the plugins on first access, and again after a plugin is added or removed.
     """
@@ -76,14 +78,21 @@ class Registry:
     datasets: dict[str, DatasetSpec] = _Table()
     feature_extractors: dict[str, FeatureExtractorSpec] = _Table()
     metrics: dict[str, MetricSpec] = _Table()
+    text_encoders: dict[str, TextEncoderSpec] = _Table()
 
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.pm.add_hookspecs(hookspecs)
-        self.plugins: dict[str, PluginInfo] = {}
+        self._plugins: dict[str, PluginInfo] = {}  # `plugins`: collected first, so that errors are current
         for table, _, _ in KINDS.values():
             setattr(self, "_" + table, {})
         self._collected = False
+
+    @property
+    def plugins(self) -> dict[str, PluginInfo]:
+        """Every plugin by name, with what it registered and why it is broken (if it is)."""
+        self.collect()
+        return self._plugins
 
     # -- loading -------------------------------------------------------------------------------
     def load_entry_points(self) -> None:
@@ -91,41 +100,41 @@ class Registry:
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist
             info = PluginInfo(ep.name, dist.name if dist else "?", dist.version if dist else "?")
-            if self.pm.has_plugin(ep.name) or ep.name in self.plugins:
+            if self.pm.has_plugin(ep.name) or ep.name in self._plugins:
                 continue
             try:
                 self.pm.register(ep.load(), name=ep.name)
             except Exception as exc:  # a broken third-party plugin must not break the CLI
                 info.error = f"{type(exc).__name__}: {exc}"
-            self.plugins[ep.name] = info
+            self._plugins[ep.name] = info
 
     def add(self, plugin: object, name: str, package: str = "?", version: str = "?") -> None:
         """Register a plugin object directly (tests, notebooks)."""
         self.pm.register(plugin, name=name)
-        self.plugins[name] = PluginInfo(name, package, version)
+        self._plugins[name] = PluginInfo(name, package, version)
         self._collected = False
 
     def remove(self, name: str) -> None:
         self.pm.unregister(name=name)
-        self.plugins.pop(name, None)
+        self._plugins.pop(name, None)
         self._collected = False
 
     def collect(self) -> None:
         """Ask every plugin what it registers (once), then check it; problems mark the plugin broken."""
         if self._collected:
             return
-        for info in self.plugins.values():
+        for info in self._plugins.values():
             if info.error and not self.pm.has_plugin(info.name):
                 continue  # failed to import: keep that error
             info.error = None
         claims: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         for hook, (table, kind, spec_type) in KINDS.items():
             getattr(self, "_" + table).clear()
-            for info in self.plugins.values():
+            for info in self._plugins.values():
                 getattr(info, table).clear()
             for impl in getattr(self.pm.hook, hook).get_hookimpls():
                 plugin = impl.plugin_name
-                info = self.plugins.setdefault(plugin, PluginInfo(plugin, "?", "?"))
+                info = self._plugins.setdefault(plugin, PluginInfo(plugin, "?", "?"))
                 specs: list[Any] = []
                 try:
                     impl.function(register=specs.append)
@@ -143,17 +152,17 @@ class Registry:
                 plugins = [p for p, _ in owners]
                 for plugin in plugins:
                     others = " and ".join(repr(p) for p in plugins if p != plugin) or "itself"
-                    self.plugins[plugin].broken(f"{kind} {name!r} is also registered by plugin {others}; uninstall one of them")
+                    self._plugins[plugin].broken(f"{kind} {name!r} is also registered by plugin {others}; uninstall one of them")
                 continue
             plugin, spec = owners[0]
             getattr(self, "_" + table)[name] = replace(spec, plugin=plugin)
-            getattr(self.plugins[plugin], table).append(name)
+            getattr(self._plugins[plugin], table).append(name)
         for name, spec in list(self._models.items()):
             problem = self._model_problem(spec)
             if problem:
-                self.plugins[spec.plugin].broken(f"model {name!r}: {problem}")
+                self._plugins[spec.plugin].broken(f"model {name!r}: {problem}")
                 del self._models[name]
-                self.plugins[spec.plugin].models.remove(name)
+                self._plugins[spec.plugin].models.remove(name)
         self._collected = True
 
     def _model_problem(self, spec: ModelSpec) -> str | None:
@@ -194,6 +203,9 @@ class Registry:
 
     def metric(self, name: str) -> MetricSpec:
         return self._lookup("metrics", name, "`gankit metrics list` shows them")
+
+    def text_encoder(self, name: str) -> TextEncoderSpec:
+        return self._lookup("text_encoders", name, "`gankit plugins` lists them; is the plugin that brings it installed?")
 
     def dataset(self, name: str) -> DatasetSpec:
         return self._lookup("datasets", name, f"give a built-in name ({', '.join(sorted(self.datasets)) or 'none installed'}), "

@@ -7,6 +7,7 @@ Everything heavy (networks, writers, metric functions) is named by an import str
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -309,3 +310,30 @@ class MetricSpec:
 
     def compute(self, *args: Any, **kwargs: Any) -> dict[str, float]:
         return import_object(self.function)(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class TextEncoderSpec:
+    """A text encoder for text-conditioned models: `loader` names ``loader() -> encoder``, an object with
+    ``max_words`` and ``encode(texts: list[str]) -> Tensor (N, dims)``; `dims` is declared here so that a model
+    can be built without loading its encoder.
+
+    `requires` names the module the loader imports, and `install` how to get it (e.g. ``pip install "gankit[text]"``).
+    """
+
+    name: str
+    loader: str
+    dims: int
+    description: str = ""
+    requires: str = ""
+    install: str = ""
+    plugin: str = ""
+
+    def check_installed(self) -> None:
+        """A one-line error saying what to install when the module the encoder `requires` is missing."""
+        if self.requires and importlib.util.find_spec(self.requires) is None:
+            raise GankitError(f"text encoder {self.name!r} is not installed: {self.install or 'install ' + self.requires}")
+
+    def load(self):
+        self.check_installed()
+        return import_object(self.loader)()

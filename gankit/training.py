@@ -151,6 +151,9 @@ class Trainer:
         """`d_steps` D updates (each on its own batch, skipped while D is too accurate) and one G update on the
         last one; returns device-side stats."""
         model, config = self.model, self.config
+        for m in (model, self.ema):
+            if m is not None:
+                m.training_phase(self.step_count, config.steps)
         if config.lr_schedule != "constant":
             factor = config.lr_factor(self.step_count)
             for opt, lr in ((self.opt_g, config.lr_g), (self.opt_d, config.lr_d)):
@@ -382,6 +385,8 @@ def train(
     torch.manual_seed(config.seed)
     gan = spec.build(options)
     dataset = load_data(data, gan.options, data_root, skip_bad)
+    if state is None:
+        gan.prepare(dataset)
     out.mkdir(parents=True, exist_ok=True)
     with run_lock(out) if rank == 0 else contextlib.nullcontext():
         trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)

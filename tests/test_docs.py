@@ -69,6 +69,8 @@ def test_every_documented_command_and_option_exists(monkeypatch):
         for task in registry.tasks.values():
             task_flags |= {"--" + n.replace("_", "-") for n in [*task.inputs, *task.writer_options()]}
             task_flags |= {"--no-" + n.replace("_", "-") for n, o in task.writer_options().items() if o.type is bool}
+        for spec in registry.models.values():  # `gankit train MODEL` takes MODEL's options as flags
+            task_flags |= {"--" + n.replace("_", "-") for n in spec.options}
         lines = documented_command_lines()
         assert len(lines) > 30, "the docs' command lines were not found"
         root = click.Context(cli, info_name="gankit")

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import torch
 
 from gankit.training import train
 from tests.conftest import assert_one_line_error, run_gankit

@@ -10,9 +10,8 @@ import textwrap
 import pytest
 
 import gankit
-from gankit.errors import GankitError
 from gankit.registry import get_registry
-from gankit.specs import DatasetSpec, ModelSpec, Option
+from gankit.specs import ModelSpec, Option
 from tests.conftest import assert_one_line_error, run_gankit
 
 def test_plugins_lists_package_version_and_registrations(cli):

@@ -1,0 +1,147 @@
+"""`gankit fid / kid / prdc / eval / probe / metrics list`: registered metrics between two sides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gankit.cli.base import load_model, cli, device_option, model_command
+from gankit.errors import GankitError
+
+SIDES = "Each side is a folder of images, a .npz statistics file (pytorch-fid's format), a built-in data set name or a MODEL."
+
+
+def metric_options(command):
+    """Options shared by fid, kid, prdc and eval."""
+    for decorator in reversed([
+        click.argument("a"),
+        click.argument("b", required=False),
+        click.option("--features", default="inception", show_default=True, help="Feature space (`gankit metrics list`)."),
+        click.option("--n", "n", type=int, default=10000, show_default=True, help="Samples to generate (or take from a data set) per side."),
+        click.option("--seed", type=int, default=0, show_default=True, help="First seed of a MODEL's samples."),
+        click.option("--batch-size", type=int, default=50, show_default=True),
+        click.option("--workers", type=int, default=2, show_default=True, help="Image-decoding worker processes."),
+        device_option,
+        click.option("--inception-weights", type=click.Path(path_type=Path), help="Path to pt_inception-2015-12-05-6726825d.pth (or a safetensors copy)."),
+        click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        click.option("--quiet", is_flag=True, help="No progress bars."),
+    ]):
+        command = decorator(command)
+    return command
+
+
+UPPER = {"fid", "kid", "psnr", "ssim", "mmd", "cov"}
+
+
+def _evaluate(metrics: tuple[str, ...], a: str, b: str | None, save_stats: Path | None = None, **kwargs: Any) -> dict:
+    from gankit.metrics.evaluate import evaluate
+
+    if b is None and save_stats is None:
+        raise GankitError("give two sides to compare (A B), or one side with --save-stats")
+    as_json, quiet = kwargs.pop("as_json"), kwargs.pop("quiet")
+    notes: list[str] = []
+    result = evaluate(a, b, metrics, save_stats_to=save_stats, progress=not quiet, notes=notes, **kwargs)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if save_stats:
+        click.echo(f"wrote statistics of {a} ({result['n_a']} samples) to {save_stats}", err=as_json)
+    if as_json:
+        click.echo(json.dumps(result))
+    elif b is not None:
+        for key, value in result.items():
+            if key in ("n_a", "n_b", "features", "resize") or key.endswith("_std"):
+                continue
+            spread = f" ± {result[key + '_std']:.6f}" if key + "_std" in result else ""
+            shown = f"{value:.6f}" if isinstance(value, float) else value
+            click.echo(f"{key.upper() if key in UPPER else key}: {shown}{spread}")
+    return result
+
+
+@cli.command(epilog=SIDES)
+@metric_options
+@click.option("--save-stats", type=click.Path(path_type=Path), help="Also write A's statistics as .npz (pytorch-fid reads it).")
+def fid(a: str, b: str | None, save_stats: Path | None, **kwargs: Any) -> None:
+    """Fréchet Inception Distance between A (real) and B (generated); with --save-stats, B may be left out."""
+    _evaluate(("fid",), a, b, save_stats, **kwargs)
+
+
+@cli.command(epilog=SIDES)
+@metric_options
+def kid(a: str, b: str | None, **kwargs: Any) -> None:
+    """Kernel Inception Distance (unbiased, with its std over 100 subsets) between A and B."""
+    _evaluate(("kid",), a, b, **kwargs)
+
+
+@cli.command(epilog=SIDES)
+@metric_options
+def prdc(a: str, b: str | None, **kwargs: Any) -> None:
+    """Precision, recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020) of B against A.
+
+    A is the real side, B the generated one; k-NN manifolds with k = 3.
+    """
+    _evaluate(("prdc",), a, b, **kwargs)
+
+
+@cli.command(name="eval", epilog=SIDES)
+@metric_options
+@click.option("--metrics", "metric_names", default="fid,kid,prdc", show_default=True,
+              help="Comma-separated metric names (`gankit metrics list`).")
+@click.option("--data", help="The real side, when A is the MODEL to evaluate: `gankit eval MODEL --data NAME`.")
+def eval_command(a: str, b: str | None, metric_names: str, data: str | None, **kwargs: Any) -> None:
+    """Several metrics between A (real) and B (generated) from one feature pass per side."""
+    if data is not None:
+        if b is not None:
+            raise GankitError("give either two sides (A B) or a MODEL with --data, not both")
+        a, b = data, a
+    _evaluate(tuple(m.strip() for m in metric_names.split(",") if m.strip()), a, b, **kwargs)
+
+
+@model_command()
+@click.option("--data", default="digits", show_default=True, help="A labelled data set (built-in or torchvision).")
+@click.option("--train", "n_train", type=int, default=5000, show_default=True, help="Labelled samples to fit on.")
+@click.option("--test", "n_test", type=int, default=2000, show_default=True, help="Held-out samples to score on.")
+@click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
+@device_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def probe(model: str, data: str, n_train: int, n_test: int, data_root: Path | None, device: str, as_json: bool) -> None:
+    """How useful are D's hidden units? Linear classifiers on D's features vs on raw pixels."""
+    from gankit.metrics.probe import probe as run_probe
+
+    loaded = load_model(model, device)
+    try:
+        result = run_probe(loaded, data, n_train, n_test, data_root)
+    except NotImplementedError as exc:
+        raise GankitError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"linear probe on {data} ({n_train} train / {n_test} held-out samples):")
+    click.echo(f"  discriminator features ({result['discriminator_dims']}-d): {result['discriminator_accuracy']:.2%}")
+    click.echo(f"  raw pixels ({result['pixel_dims']}-d):              {result['pixel_accuracy']:.2%}")
+
+
+@cli.group()
+def metrics() -> None:
+    """About the metrics and their feature spaces."""
+
+
+@metrics.command(name="list")
+def metrics_list() -> None:
+    """List the metrics (--metrics NAME) and the feature spaces they can use (--features NAME), by sample type."""
+    from gankit.registry import get_registry
+
+    registry = get_registry()
+    click.echo("metrics:")
+    for name, metric in sorted(registry.metrics.items()):
+        reads = f"; {metric.sample_type} samples" if metric.sample_type else ""
+        click.echo(f"  {name:<12} {metric.description} [{metric.kind}{reads}; plugin {metric.plugin}]")
+    for sample_type in sorted({s.sample_type for s in registry.feature_extractors.values()}):
+        tasks = sorted(t.name for t in registry.tasks.values() if t.sample_type == sample_type)
+        click.echo(f"features for {sample_type} samples (tasks: {', '.join(tasks) or 'none installed'}):")
+        for name, spec in sorted(registry.feature_extractors.items()):
+            if spec.sample_type == sample_type:
+                click.echo(f"  {name:<12} {spec.description} [plugin {spec.plugin}]")

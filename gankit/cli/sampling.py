@@ -1,0 +1,107 @@
+"""`gankit run`, `interpolate` and `arithmetic`: sample a MODEL with its task's inputs, write with its writers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gankit.cli.base import click_option, device_option, load_model, model_command, truncation_option
+
+def task_params(interpolating: bool = False):
+    """Options from MODEL's task: its inputs (``--text``, ``--label`` …) and its writers' options."""
+    def params(model: str | None) -> list[click.Parameter]:
+        from gankit.registry import get_registry
+        from gankit.resolve import model_spec
+        from gankit.specs import INPUT_TYPES
+
+        if model is None:
+            return []
+        task = get_registry().task_of(model_spec(model))
+        out: list[click.Parameter] = []
+        for name, spec in task.inputs.items():
+            kind = click.Path(exists=True, path_type=Path) if spec.type == "path" else INPUT_TYPES[spec.type]
+            several = spec.multiple or (interpolating and spec.interpolate)
+            note = " Give it twice to walk from the first value to the second." if interpolating and spec.interpolate else (
+                " Repeatable: --n samples per value, one row each." if spec.multiple else "")
+            out.append(click.Option(["--" + name.replace("_", "-"), name], type=kind, multiple=several, help=spec.help + note))
+        out += [click_option(name, option) for name, option in task.writer_options().items()]
+        return out
+
+    return params
+
+
+def _inputs_and_writer_options(model, extra: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    task = model.task_spec
+    inputs = {k: list(v) if isinstance(v, tuple) else v for k, v in extra.items() if k in task.inputs and v not in (None, ())}
+    options = {k: v for k, v in extra.items() if k in task.writer_options()}
+    return inputs, options
+
+
+TASK_HELP = "`gankit COMMAND MODEL --help` adds the options of MODEL's task: its inputs and its output formats' options."
+
+
+@model_command(extra_params=task_params(), epilog=TASK_HELP)
+@click.option("--n", "n", type=int, default=64, show_default=True, help="Number of samples (per value of a repeated input).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sample i uses seed SEED+i: same seed, same pixels.")
+@truncation_option
+@click.option("--out", type=click.Path(path_type=Path), help="Where to write: the suffix picks the format (a folder for one "
+              "file per sample); `gankit info MODEL` lists them [default: the task's, e.g. samples.png].")
+@device_option
+def run(model: str, n: int, seed: int, truncation: float, out: Path | None, device: str, **extra: Any) -> None:
+    """Generate samples from MODEL and write them with its task's writer for --out."""
+    m = load_model(model, device)
+    out = out or Path(m.task_spec.default_out)
+    m.task_spec.writer_for(out)  # a format the task cannot write fails before any work
+    inputs, options = _inputs_and_writer_options(m, extra)
+    samples = m.generate(n, seed=seed, truncation=truncation, **inputs)
+    rows = any(isinstance(v, list) for v in inputs.values())
+    click.echo(f"wrote {m.write(samples, out, columns=n if rows else None, **options)} to {out}")
+
+
+@model_command(extra_params=task_params(interpolating=True), epilog=TASK_HELP)
+@click.option("--from", "seed_a", type=int, default=0, show_default=True, help="Seed of the first latent.")
+@click.option("--to", "seed_b", type=int, default=1, show_default=True, help="Seed of the last latent.")
+@click.option("--steps", type=int, default=16, show_default=True, help="Number of frames, ends included.")
+@truncation_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("walk.gif"), show_default=True,
+              help="A .gif animation (played forth and back), a .png strip, or any format of the task.")
+@device_option
+def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: float, out: Path, device: str, **extra: Any) -> None:
+    """Walk from one seeded sample to another (spherical interpolation of latents), or between two values of an input.
+
+    Give an input twice where the task allows it (e.g. --label 3 --label 7) to walk between the two at seed --from.
+    """
+    m = load_model(model, device)
+    m.task_spec.writer_for(out)
+    inputs, options = _inputs_and_writer_options(m, extra)
+    frames = m.interpolate(seed_a, seed_b, steps, truncation, **inputs)
+    between = next((f"{k} {v[0]!r} to {v[1]!r}" for k, v in inputs.items() if isinstance(v, list)), f"seed {seed_a} to seed {seed_b}")
+    click.echo(f"wrote {m.write(frames, out, columns=steps, **options)} from {between} to {out}")
+
+
+@model_command(extra_params=task_params(), epilog=TASK_HELP)
+@click.option("--a", "a", required=True, help="Seeds of group A, e.g. 1,4,9 or 10-14.")
+@click.option("--b", "b", required=True, help="Seeds of group B (subtracted).")
+@click.option("--c", "c", required=True, help="Seeds of group C (added).")
+@truncation_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("arithmetic.png"), show_default=True)
+@device_option
+def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path, device: str, **extra: Any) -> None:
+    """Latent arithmetic on group means: mean(A) - mean(B) + mean(C).
+
+    The picture's first row shows mean A, mean B, mean C and the result; the second row shows
+    variations around the result. Find seeds with `gankit run MODEL --seed S` (sample i is seed S+i).
+    """
+    import torch
+
+    from gankit.sampling import parse_seeds
+
+    groups = [parse_seeds(s) for s in (a, b, c)]
+    m = load_model(model, device)
+    m.task_spec.writer_for(out)
+    inputs, options = _inputs_and_writer_options(m, extra)
+    means, variations = m.arithmetic(*groups, truncation=truncation, **inputs)
+    m.write(torch.cat([means, variations]), out, columns=4, **options)
+    click.echo(f"wrote A - B + C (row 1: A, B, C, result; row 2: variations) to {out}")

@@ -1,0 +1,117 @@
+"""The shapes attribute reader, trained by ``scripts/train_shapes_reader.py``, and the ``text-match`` metric.
+
+The reader reads a picture's shape colour, shape, background colour, size and position. It judges text→image
+models (does the picture show what the caption names?) and its 256-d penultimate layer is the ``shapes``
+feature space for FID-style metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gankit_plugins.stackgan.shapes import ATTRIBUTES, COLOURS, POSITIONS, SHAPES, SIZES, UNSEEN, Scene
+
+WEIGHTS = Path(__file__).parent / "weights" / "shapes-reader.safetensors"
+
+
+class ShapesReader(nn.Module):
+    """(N, 3, 64, 64) pictures in [-1, 1] → one set of logits per attribute; `features` gives the 256-d embedding."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        def block(cin: int, cout: int) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(True), nn.MaxPool2d(2)]
+
+        self.body = nn.Sequential(*block(3, 32), *block(32, 64), *block(64, 96), *block(96, 128), nn.Flatten(),
+                                  nn.Linear(128 * 4 * 4, 256), nn.ReLU(True))
+        self.heads = nn.ModuleDict({name: nn.Linear(256, len(values)) for name, values in ATTRIBUTES.items()})
+
+    def features(self, x: Tensor) -> Tensor:
+        if x.shape[-1] != 64:
+            x = F.interpolate(x, size=(64, 64), mode="bilinear", antialias=True, align_corners=False)
+        return self.body(x)
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        h = self.features(x)
+        return {name: head(h) for name, head in self.heads.items()}
+
+
+def load_reader(path: str | Path = WEIGHTS) -> ShapesReader:
+    from safetensors.torch import load_file
+
+    model = ShapesReader()
+    model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+    return model.eval()
+
+
+@torch.no_grad()
+def read(images: Tensor, reader: ShapesReader | None = None) -> dict[str, Tensor]:
+    """The attribute index each picture shows, per attribute."""
+    reader = reader or load_reader()
+    out: dict[str, list[Tensor]] = {name: [] for name in ATTRIBUTES}
+    for chunk in images.float().split(256):
+        for name, logits in reader(chunk).items():
+            out[name].append(logits.argmax(1))
+    return {name: torch.cat(v) for name, v in out.items()}
+
+
+class ShapesFeatures(nn.Module):
+    """The reader's embedding as a metrics feature space: pictures in [0, 1], (N, 3, 64, 64)."""
+
+    dims, input_size, channels = 256, 64, 3
+
+    def __init__(self, reader: ShapesReader) -> None:
+        super().__init__()
+        self.reader = reader
+
+    def forward(self, images: Tensor) -> Tensor:
+        return self.reader.features(images * 2 - 1)
+
+
+def feature_extractor(weights: str | None = None) -> ShapesFeatures:
+    return ShapesFeatures(load_reader(weights or WEIGHTS)).eval()
+
+
+def prompt_scenes(seed: int = 0) -> tuple[list[Scene], list[Scene]]:
+    """The scenes text-match asks for: every seen (colour, shape) pair twice, every unseen pair four times, with
+    random size, background and position; all named in the canonical long caption."""
+    r = np.random.default_rng(seed)
+
+    def scene(colour: str, shape: str) -> Scene:
+        background = str(r.choice([c for c in COLOURS if c != colour]))
+        return Scene(colour, shape, background, SIZES[r.integers(2)], list(POSITIONS)[r.integers(len(POSITIONS))])
+
+    seen = [scene(c, s) for c in COLOURS for s in SHAPES if (c, s) not in UNSEEN for _ in range(2)]
+    unseen = [scene(c, s) for c, s in UNSEEN for _ in range(4)]
+    return seen, unseen
+
+
+def text_match(model, data: str | None = None, n: int = 432, seed: int = 0, data_root=None, stage: int | None = None) -> dict[str, float]:
+    """How often the picture shows every attribute its caption names (registered as the ``text-match`` metric).
+
+    ``text_match``: seen (colour, shape) pairs; ``text_match_unseen``: the six pairs never trained on;
+    ``text_match_mismatched``: pictures judged against a random other caption (how high the metric is by chance);
+    one rate per attribute on the seen prompts.
+    """
+    reader = load_reader()
+    seen, unseen = prompt_scenes()
+    per_prompt = max(1, n // (len(seen) + len(unseen)))
+    inputs = {} if stage is None else {"stage": stage}
+    result: dict[str, float] = {"samples_per_prompt": per_prompt}
+    for label, scenes in (("", seen), ("_unseen", unseen)):
+        images = model.generate(per_prompt, seed=seed, text=[s.caption("long") for s in scenes], **inputs)
+        got = read(images, reader)
+        want = {k: torch.tensor([v for s in scenes for v in [s.labels()[i]] * per_prompt]) for i, k in enumerate(ATTRIBUTES)}
+        right = torch.stack([got[k] == want[k] for k in ATTRIBUTES])
+        result[f"text_match{label}"] = float(right.all(0).float().mean())
+        if not label:
+            result |= {f"{k}_accuracy": float(right[i].float().mean()) for i, k in enumerate(ATTRIBUTES)}
+            shuffled = torch.randperm(len(scenes), generator=torch.Generator().manual_seed(seed))
+            other = {k: v.view(len(scenes), per_prompt)[shuffled].flatten() for k, v in want.items()}
+            result["text_match_mismatched"] = float(torch.stack([got[k] == other[k] for k in ATTRIBUTES]).all(0).float().mean())
+    return result
