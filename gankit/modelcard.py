@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 def pipeline_tag(task: str) -> str:
@@ -10,6 +11,14 @@ def pipeline_tag(task: str) -> str:
 
     spec = get_registry().tasks.get(task)
     return (spec.pipeline_tag if spec else "") or task
+
+
+def task_example(task: str) -> dict[str, Any]:
+    """Example inputs for the usage lines (none when the task declares none or is not installed)."""
+    from gankit.registry import get_registry
+
+    spec = get_registry().tasks.get(task)
+    return dict(spec.example) if spec else {}
 
 
 def render_card(config: dict[str, Any], params: dict[str, int], has_samples: bool, ref: str) -> str:
@@ -33,14 +42,17 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
     lines = [*front, "", f"# {model} ({task})", "", f"A `{model}` GAN from the `{config.get('plugin')}` gankit plugin."]
     if has_samples:
         lines += ["", "![samples](samples.png)"]
-    lines += ["", "## Use", "", "```bash", f"gankit run {ref} --n 16 --seed 0 --out grid.png", "```", "", "```python",
-              "import gankit", "", f'model = gankit.load("{ref}")', "samples = model.generate(16, seed=0)  # sample i from seed 0+i",
+    example = task_example(task)
+    flags = "".join(f" --{k.replace('_', '-')} {shlex.quote(str(v))}" for k, v in example.items())
+    keywords = "".join(f", {k}={v!r}" for k, v in example.items())
+    lines += ["", "## Use", "", "```bash", f"gankit run {ref}{flags} --n 16 --seed 0 --out grid.png", "```", "", "```python",
+              "import gankit", "", f'model = gankit.load("{ref}")', f"samples = model.generate(16, seed=0{keywords})  # sample i from seed 0+i",
               'model.write(samples, "grid.png")', "```"]
     lines += ["", "## Model", "", f"- generator parameters: {params['generator']:,}", f"- discriminator parameters: {params['discriminator']:,}"]
     lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
     if training:
         lines += ["", "## Training", ""]
-        for key, label in (("command", "command"), ("script", "reproduce with"), ("data", "data"), ("steps", "steps"), ("wall_time_s", "wall time (s)"), ("device", "device")):
+        for key, label in (("command", "command"), ("script", "reproduce with"), ("data", "data"), ("steps", "steps"), ("wall_time_s", "wall time (s)"), ("device", "device"), ("note", "note")):
             if key in training:
                 value = f"`{training[key]}`" if key in ("command", "script") else training[key]
                 lines.append(f"- {label}: {value}")

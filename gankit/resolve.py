@@ -13,8 +13,6 @@ from gankit.hub import parse_model_id, pull
 from gankit.registry import get_registry, suggest
 from gankit.specs import ModelSpec
 
-MODEL_HELP = ("MODEL is a registered model name (its bundled weights), a model or run directory, or a Hub repo id "
-              "(user/name or user/name@revision).")
 
 
 def locate(model: str | Path) -> tuple[Path, str]:

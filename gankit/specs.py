@@ -225,7 +225,8 @@ class TaskSpec:
     format; `preview` names ``preview(samples) -> PIL.Image`` (the trainer's ``samples/step-N.png``, a model
     directory's ``samples.png``, model cards); `sample_type` says what one sample is (``"image"``: (C, H, W) in
     [-1, 1]), so that feature extractors and metrics can say what they read; `augment` and `channels_last` say
-    whether the trainer's image augmentation and channels-last memory format apply to its samples.
+    whether the trainer's image augmentation and channels-last memory format apply to its samples; `example` holds
+    inputs for the usage lines of model cards (e.g. ``{"text": "a red circle"}``).
     """
 
     name: str
@@ -235,6 +236,7 @@ class TaskSpec:
     sample_type: str = "image"
     inputs: dict[str, Input] = field(default_factory=dict)
     pipeline_tag: str = ""
+    example: dict[str, Any] = field(default_factory=dict)
     default_out: str = "samples.png"
     augment: bool = False
     channels_last: bool = False

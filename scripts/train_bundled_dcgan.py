@@ -13,15 +13,9 @@ on 1,000 samples from the exported (fp16) weights.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-import torch
-
-import gankit
-from gankit.images import grid
-from gankit.modelio import save_model
-from gankit.training import train
+from bundled import export, train_run
 from gankit_plugins.dcgan import WEIGHTS
 from gankit_plugins.dcgan.classifier import digit_quality
 
@@ -36,26 +30,18 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000, help="samples for the quality figures")
     args = parser.parse_args()
 
-    resume = (args.run / "checkpoint.safetensors").exists()
-    trained = json.loads((args.run / "config.json").read_text())["training"]["steps"] if (args.run / "config.json").exists() else 0
     command = f"gankit train dcgan --data digits --out {args.run} -o ngf=32 -o ndf=32 --steps {args.steps}"
-    if trained < args.steps:
-        train("dcgan", "digits", args.run, options=None if resume else OPTIONS, resume=resume, steps=args.steps, command=command)
+    train_run("dcgan", "digits", args.run, args.steps, OPTIONS, command)
 
-    model = gankit.load(args.run, device="cpu")
-    training = {**model.config["training"], "command": command, "script": "python scripts/train_bundled_dcgan.py"}
-    save_model(args.export, model.gan, model.spec, training, samples=grid(model.generate(64, seed=0), nrow=8), dtype=torch.float16, ref="dcgan")
+    def measure(model) -> dict:
+        quality = digit_quality(model.generate(args.samples, seed=0))
+        return {
+            f"digits confident (p>=0.9, {quality['n']} samples)": round(quality["confident"], 4),
+            "smallest class share": round(quality["min_class_share"], 4),
+            "class shares 0-9": " ".join(f"{s:.3f}" for s in quality["class_shares"]),
+        }
 
-    exported = gankit.load(args.export, device="cpu")
-    quality = digit_quality(exported.generate(args.samples, seed=0))
-    training["metrics"] = {
-        f"digits confident (p>=0.9, {quality['n']} samples)": round(quality["confident"], 4),
-        "smallest class share": round(quality["min_class_share"], 4),
-        "class shares 0-9": " ".join(f"{s:.3f}" for s in quality["class_shares"]),
-    }
-    save_model(args.export, exported.gan, exported.spec, training, samples=grid(exported.generate(64, seed=0), nrow=8), dtype=torch.float16, ref="dcgan")
-    print(json.dumps(quality, indent=2))
-    print(f"exported to {args.export}")
+    export(args.run, args.export, "dcgan", command, "python scripts/train_bundled_dcgan.py", measure)
 
 
 if __name__ == "__main__":

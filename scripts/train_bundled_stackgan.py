@@ -13,16 +13,13 @@ Stage I upscaled, both against held-out rendered shapes.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-import gankit
+from bundled import export, train_run
 from gankit.metrics.stats import RunningStats, frechet_distance
-from gankit.modelio import save_model
-from gankit.training import train
 from gankit_plugins.stackgan import WEIGHTS
 from gankit_plugins.stackgan.reader import feature_extractor, text_match
 from gankit_plugins.stackgan.shapes import make_shapes
@@ -64,27 +61,17 @@ def measure(model, n: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--run", type=Path, default=Path("runs/bundled-shapes"))
     parser.add_argument("--export", type=Path, default=WEIGHTS / "shapes")
     parser.add_argument("--samples", type=int, default=2000, help="held-out pictures for the FID figures")
     args = parser.parse_args()
 
-    resume = (args.run / "checkpoint.safetensors").exists()
-    trained = json.loads((args.run / "config.json").read_text())["training"]["steps"] if (args.run / "config.json").exists() else 0
     command = f"gankit train stackgan --data shapes --out {args.run} --steps {args.steps}"
-    if trained < args.steps:
-        train("stackgan", "shapes", args.run, options=None if resume else OPTIONS, resume=resume, steps=args.steps, command=command)
-
-    model = gankit.load(args.run, device="cpu")
-    training = {**model.config["training"], "command": command, "script": "python scripts/train_bundled_stackgan.py"}
-    save_model(args.export, model.gan, model.spec, training, samples=model.preview(), dtype=torch.float16, ref="stackgan")
-    exported = gankit.load(args.export, device="cpu")
-    training["metrics"] = measure(exported, args.samples)
-    training["encoder"] = "hashed: no weights or download, and text-match is measured with it (see the metrics)"
-    save_model(args.export, exported.gan, exported.spec, training, samples=exported.preview(), dtype=torch.float16, ref="stackgan")
-    print(json.dumps(training["metrics"], indent=2))
-    print(f"exported to {args.export}")
+    train_run("stackgan", "shapes", args.run, args.steps, OPTIONS, command)
+    export(args.run, args.export, "stackgan", command, "python scripts/train_bundled_stackgan.py",
+           lambda model: measure(model, args.samples),
+           note="text encoder: hashed (no weights, no download); minilm is not compared yet (see the metrics for hashed)")
 
 
 if __name__ == "__main__":

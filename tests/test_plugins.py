@@ -68,7 +68,7 @@ class Careless:
 def test_impossible_registrations_are_reported_when_the_plugin_is_collected(plugin_object, cli):
     plugin_object(Careless(), "careless")
     error = get_registry().plugins["careless"].error
-    assert "model 'wrongtask': unknown task 'audio-clip'; registered tasks: unconditional-image" in error
+    assert "model 'wrongtask': unknown task 'audio-clip'; registered tasks: " in error and "unconditional-image" in error
     assert "model 'wrongknob': train_defaults has 'learning_rate', which TrainConfig does not have" in error
     assert "model 'wrongbuilder': builder 'gankit_plugins.nothing_here:Model' does not name an importable" in error
     assert set(get_registry().models) >= {"fine", "dcgan"} and "wrongtask" not in get_registry().models

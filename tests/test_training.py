@@ -150,7 +150,6 @@ def test_sigkill_at_a_random_moment_leaves_a_resumable_checkpoint(tmp_path):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    assert not list(out.glob(".checkpoint*.tmp")) or True  # a stray temporary file may remain; it is never read
     steps = json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])["step"]
     result = run_gankit("train", "dcgan", "--out", out, "--resume", "--steps", steps + 2, "--quiet")
     assert result.returncode == 0, result.stderr

@@ -64,10 +64,12 @@ class ModelCommand(click.Command):
         return None
 
 
+MODEL_HELP = ("MODEL is a registered model name (its bundled weights), a model or run directory, or a Hub repo id "
+              "(user/name or user/name@revision).")
+
+
 def model_command(extra_params=None, **kwargs: Any):
     """``@cli.command`` for commands on a MODEL: the MODEL argument and its help paragraph, in one place."""
-    from gankit.resolve import MODEL_HELP
-
     def decorate(fn):
         fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\n" + MODEL_HELP
         fn = click.argument("model")(fn)

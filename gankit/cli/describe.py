@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gankit.cli.base import load_model, cli, model_command
+from gankit.cli.base import cli, load_model, model_command
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (models with their options and training defaults).")

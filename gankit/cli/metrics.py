@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gankit.cli.base import load_model, cli, device_option, model_command
+from gankit.cli.base import cli, load_model, device_option, model_command
 from gankit.errors import GankitError
 
 SIDES = "Each side is a folder of images, a .npz statistics file (pytorch-fid's format), a built-in data set name or a MODEL."

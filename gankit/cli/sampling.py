@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from gankit.cli.base import click_option, device_option, load_model, model_command, truncation_option
+from gankit.errors import GankitError
+
 
 def task_params(interpolating: bool = False):
     """Options from MODEL's task: its inputs (``--text``, ``--label`` …) and its writers' options."""
@@ -24,7 +26,8 @@ def task_params(interpolating: bool = False):
             kind = click.Path(exists=True, path_type=Path) if spec.type == "path" else INPUT_TYPES[spec.type]
             several = spec.multiple or (interpolating and spec.interpolate)
             note = " Give it twice to walk from the first value to the second." if interpolating and spec.interpolate else (
-                " Repeatable: --n samples per value, one row each." if spec.multiple else "")
+                " Repeatable: --n samples per value, one row each" + ("; @FILE reads one value per line." if spec.type == "str" else ".")
+                if spec.multiple else "")
             out.append(click.Option(["--" + name.replace("_", "-"), name], type=kind, multiple=several, help=spec.help + note))
         out += [click_option(name, option) for name, option in task.writer_options().items()]
         return out
@@ -35,8 +38,25 @@ def task_params(interpolating: bool = False):
 def _inputs_and_writer_options(model, extra: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     task = model.task_spec
     inputs = {k: list(v) if isinstance(v, tuple) else v for k, v in extra.items() if k in task.inputs and v not in (None, ())}
+    for name, values in inputs.items():
+        if isinstance(values, list) and task.inputs[name].type == "str":
+            inputs[name] = [line for v in values for line in _values_file(name, v)]
     options = {k: v for k, v in extra.items() if k in task.writer_options()}
     return inputs, options
+
+
+def _values_file(name: str, value: str) -> list[str]:
+    """``@prompts.txt`` → its non-empty lines; anything else is itself."""
+    if not value.startswith("@"):
+        return [value]
+    path = Path(value[1:]).expanduser()
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GankitError(f"--{name} {value}: cannot read {path} ({exc.__class__.__name__}); give a text file, one value per line") from None
+    if not lines:
+        raise GankitError(f"--{name} {value}: {path} holds no values; write one per line")
+    return lines
 
 
 TASK_HELP = "`gankit COMMAND MODEL --help` adds the options of MODEL's task: its inputs and its output formats' options."

@@ -23,6 +23,7 @@ def register_tasks(register) -> None:
             "stage": Input("int", "for multi-stage models, the stage whose output to write (default: the last)", choices=(1, 2)),
         },
         sample_type="image", pipeline_tag="text-to-image", augment=True, channels_last=True,
+        example={"text": "a large red circle on a blue background"},
     ))
 
 
@@ -38,11 +39,11 @@ def register_models(register) -> None:
             "stage1_size": Option(32, "Stage I size; Stage II upscales it 2x or 4x", choices=(16, 32, 64)),
             "channels": Option(3, "RGB", choices=(3,)),
             "encoder": Option("hashed", "registered text encoder (`gankit plugins` lists them)"),
-            "latent_dim": Option(100, "size of the normal latent z", minimum=1),
-            "ca_dim": Option(128, "size of the conditioning-augmentation code c", minimum=1),
-            "ngf": Option(32, "Stage I generator width", minimum=4),
+            "latent_dim": Option(64, "size of the normal latent z", minimum=1),
+            "ca_dim": Option(64, "size of the conditioning-augmentation code c (paper: 128)", minimum=1),
+            "ngf": Option(16, "Stage I generator width (its 4x4 layer has 8x as many channels)", minimum=4),
             "ndf": Option(32, "Stage I discriminator width", minimum=4),
-            "ngf2": Option(16, "Stage II generator width", minimum=4),
+            "ngf2": Option(8, "Stage II generator width (its residual blocks have 4x as many channels)", minimum=4),
             "ndf2": Option(16, "Stage II discriminator width", minimum=4),
             "kl_weight": Option(1.0, "weight of the KL term of conditioning augmentation (paper 1; authors' COCO 2)", minimum=0.0),
             "stage": Option(0, "0: Stage I then Stage II (frozen Stage I); 1 or 2: that stage only", choices=(0, 1, 2)),
@@ -52,7 +53,7 @@ def register_models(register) -> None:
         },
         default_dataset="shapes",
         default_weights=str(WEIGHTS / "shapes"),
-        train_defaults={"steps": 6000, "batch_size": 64},
+        train_defaults={"steps": 5000, "batch_size": 64},
     ))
 
 

@@ -40,13 +40,20 @@ class ConditioningAugmentation(nn.Module):
         self.fc = nn.Linear(embed_dim, ca_dim * 2)
 
     def forward(self, embedding: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:
-        mu, logvar = F.leaky_relu(self.fc(embedding), 0.2).chunk(2, dim=1)
+        mu, logvar = F.leaky_relu(self.fc(unit_scale(embedding)), 0.2).chunk(2, dim=1)
         return mu + eps * torch.exp(0.5 * logvar), kl_divergence(mu, logvar)
 
 
+def unit_scale(embedding: Tensor) -> Tensor:
+    """Unit-length sentence embeddings scaled to entries of order 1: at unit length, a linear layer's initial
+    output is ~1/√dims, the text is drowned by the augmentation noise, and G learns to ignore it."""
+    return embedding * embedding.shape[1] ** 0.5
+
+
 def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
-    """KL(N(μ, σ²) ‖ N(0, I)), summed over dimensions, averaged over the batch."""
-    return 0.5 * (mu.square() + logvar.exp() - 1 - logvar).sum(1).mean()
+    """KL(N(μ, σ²) ‖ N(0, I)) per dimension, averaged over dimensions and batch (as the authors' code does;
+    summed over dimensions it outweighs the adversarial loss and c forgets the text)."""
+    return 0.5 * (mu.square() + logvar.exp() - 1 - logvar).mean()
 
 
 class ResidualBlock(nn.Module):
@@ -108,7 +115,7 @@ class MatchingDiscriminator(nn.Module):
 
     def forward(self, x: Tensor, embedding: Tensor) -> Tensor:
         h = self.image(x)
-        t = self.text(embedding)[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])
+        t = self.text(unit_scale(embedding))[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])
         return self.joint(torch.cat([h, t], 1)).flatten()
 
 
@@ -215,7 +222,7 @@ class StackGAN(GANModel):
 
     @torch.no_grad()
     def sample(self, seeds: Sequence[int], inputs: dict[str, Any], truncation: float = 1.0) -> Tensor:
-        stage = inputs.get("stage", 2 if self.options["stage"] != 1 else 1)
+        stage = inputs.get("stage", self.generator.stage)  # the phase being trained, or the last stage
         if stage == 2 and self.options["stage"] == 1:
             raise GankitError("this model trained Stage I only; use --stage 1")
         trained, self.generator.stage = self.generator.stage, stage

@@ -1,0 +1,35 @@
+"""What the bundled-weights scripts share: train (or continue) a run, export it in fp16 with its measured figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+import gankit
+from gankit.modelio import save_model
+from gankit.training import train
+
+
+def train_run(model: str, data: str, run: Path, steps: int, options: dict[str, Any], command: str) -> None:
+    """Train `model` into `run` up to `steps`, continuing (exactly) from its checkpoint when there is one."""
+    resume = (run / "checkpoint.safetensors").exists()
+    trained = json.loads((run / "config.json").read_text())["training"]["steps"] if (run / "config.json").exists() else 0
+    if trained < steps:
+        train(model, data, run, options=None if resume else options, resume=resume, steps=steps, command=command)
+
+
+def export(run: Path, target: Path, ref: str, command: str, script: str,
+           measure: Callable[[gankit.api.Model], dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """Write `run` to `target` in fp16, measure the exported weights, and write them again with the figures in the card."""
+    model = gankit.load(run, device="cpu")
+    training = {**model.config["training"], "command": command, "script": script, **extra}
+    save_model(target, model.gan, model.spec, training, samples=model.preview(), dtype=torch.float16, ref=ref)
+    exported = gankit.load(target, device="cpu")
+    training["metrics"] = measure(exported)
+    save_model(target, exported.gan, exported.spec, training, samples=exported.preview(), dtype=torch.float16, ref=ref)
+    print(json.dumps(training["metrics"], indent=2))
+    print(f"exported to {target}")
+    return training["metrics"]
