@@ -21,6 +21,21 @@ from gankit.errors import GankitError
 from gankit.metrics.stats import RunningStats
 
 
+class ClassifierFeatures(torch.nn.Module):
+    """A classifier's embedding as a metrics feature space, for plugins that train one on their built-in data.
+
+    `classifier.features` maps samples in [-1, 1] to (N, dims); the extractor takes images in [0, 1] shaped
+    (N, channels, input_size, input_size), as every feature extractor does.
+    """
+
+    def __init__(self, classifier: torch.nn.Module, dims: int, input_size: int, channels: int) -> None:
+        super().__init__()
+        self.classifier, self.dims, self.input_size, self.channels = classifier, dims, input_size, channels
+
+    def forward(self, images: Tensor) -> Tensor:
+        return self.classifier.features(images * 2 - 1)
+
+
 def resize(images: Tensor, size: int) -> Tensor:
     if images.shape[-1] == size and images.shape[-2] == size:
         return images

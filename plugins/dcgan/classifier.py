@@ -64,19 +64,8 @@ def digit_quality(images: Tensor, classifier: DigitClassifier | None = None, thr
     }
 
 
-class DigitFeatures(nn.Module):
-    """The classifier's 128-d embedding as a metrics feature space: images in [0, 1], (N, 1, 32, 32)."""
+def feature_extractor(weights: str | None = None):
+    """Loader for the ``digits`` feature extractor: the 128-d embedding (bundled weights unless `weights` names a file)."""
+    from gankit.metrics.features import ClassifierFeatures
 
-    dims, input_size, channels = 128, 32, 1
-
-    def __init__(self, classifier: DigitClassifier) -> None:
-        super().__init__()
-        self.classifier = classifier
-
-    def forward(self, images: Tensor) -> Tensor:
-        return self.classifier.features(images * 2 - 1)
-
-
-def feature_extractor(weights: str | None = None) -> DigitFeatures:
-    """Loader for the ``digits`` feature extractor (bundled weights unless `weights` names a file)."""
-    return DigitFeatures(load_classifier(weights or WEIGHTS)).eval()
+    return ClassifierFeatures(load_classifier(weights or WEIGHTS), dims=128, input_size=32, channels=1).eval()

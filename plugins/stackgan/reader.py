@@ -60,21 +60,11 @@ def read(images: Tensor, reader: ShapesReader | None = None) -> dict[str, Tensor
     return {name: torch.cat(v) for name, v in out.items()}
 
 
-class ShapesFeatures(nn.Module):
-    """The reader's embedding as a metrics feature space: pictures in [0, 1], (N, 3, 64, 64)."""
+def feature_extractor(weights: str | None = None):
+    """Loader for the ``shapes`` feature extractor: the reader's 256-d embedding of pictures in [0, 1]."""
+    from gankit.metrics.features import ClassifierFeatures
 
-    dims, input_size, channels = 256, 64, 3
-
-    def __init__(self, reader: ShapesReader) -> None:
-        super().__init__()
-        self.reader = reader
-
-    def forward(self, images: Tensor) -> Tensor:
-        return self.reader.features(images * 2 - 1)
-
-
-def feature_extractor(weights: str | None = None) -> ShapesFeatures:
-    return ShapesFeatures(load_reader(weights or WEIGHTS)).eval()
+    return ClassifierFeatures(load_reader(weights or WEIGHTS), dims=256, input_size=64, channels=3).eval()
 
 
 def prompt_scenes(seed: int = 0) -> tuple[list[Scene], list[Scene]]:
