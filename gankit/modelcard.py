@@ -5,19 +5,22 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-def pipeline_tag(task: str) -> str:
-    """The Hub pipeline tag the task declares (the task's name when it declares none or is not installed)."""
+def _task(task: str):
+    """The registered task (None when the plugin that brings it is not installed)."""
     from gankit.registry import get_registry
 
-    spec = get_registry().tasks.get(task)
+    return get_registry().tasks.get(task)
+
+
+def pipeline_tag(task: str) -> str:
+    """The Hub pipeline tag the task declares (the task's name when it declares none or is not installed)."""
+    spec = _task(task)
     return (spec.pipeline_tag if spec else "") or task
 
 
 def task_example(task: str) -> dict[str, Any]:
     """Example inputs for the usage lines (none when the task declares none or is not installed)."""
-    from gankit.registry import get_registry
-
-    spec = get_registry().tasks.get(task)
+    spec = _task(task)
     return dict(spec.example) if spec else {}
 
 
