@@ -13,12 +13,12 @@ import difflib
 import importlib.util
 import os
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from typing import Any
 
 import pluggy
 
 from gankit import hookspecs
+from gankit.entrypoints import entry_points
 from gankit.errors import GankitError
 from gankit.specs import DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, TaskSpec, TextEncoderSpec
 
@@ -97,9 +97,8 @@ class Registry:
     # -- loading -------------------------------------------------------------------------------
     def load_entry_points(self) -> None:
         """Import every plugin of the entry-point group, recording failures instead of raising."""
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            dist = ep.dist
-            info = PluginInfo(ep.name, dist.name if dist else "?", dist.version if dist else "?")
+        for ep in entry_points(ENTRY_POINT_GROUP):
+            info = PluginInfo(ep.name, ep.dist, ep.version)
             if self.pm.has_plugin(ep.name) or ep.name in self._plugins:
                 continue
             try:
