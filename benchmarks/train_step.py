@@ -14,13 +14,12 @@ import argparse
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import TensorDataset
+
+from step_timing import compare_steps
 
 
 # -- the reference: pytorch/examples dcgan/main.py, same architecture, written out plainly --------------------
@@ -93,13 +92,6 @@ class Reference:
 
 
 # -- the measurement -----------------------------------------------------------------------------------------
-def timed(step, batches, steps: int) -> float:
-    start = time.perf_counter()
-    for i in range(steps):
-        step(batches[i % len(batches)])
-    return (time.perf_counter() - start) / steps
-
-
 def help_time(repeats: int = 5) -> float:
     times = []
     for _ in range(repeats):
@@ -120,31 +112,15 @@ def main() -> None:
     args = parser.parse_args()
 
     from gankit.registry import get_registry
-    from gankit.training import TrainConfig, Trainer, batches
+    from gankit.training import TrainConfig
 
     torch.manual_seed(0)
     data = torch.rand(8 * args.batch_size, args.channels, args.size, args.size) * 2 - 1
     ref = Reference(100, args.width, args.width, args.channels, args.size)
-    ref_batches = list(data.split(args.batch_size))
-
     spec = get_registry().model("dcgan")
     gan = spec.build({"image_size": args.size, "channels": args.channels, "ngf": args.width, "ndf": args.width})
     config = TrainConfig(batch_size=args.batch_size, ema=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(gan, spec, TensorDataset(data), config, Path(tmp), "benchmark", None)
-        stream = batches(trainer.dataset, config, 0, pin=False)
-        ours = [next(stream) for _ in range(8)]
-
-        for _ in range(2):  # warm-up
-            ref.step(ref_batches[0])
-            trainer.step(ours[0])
-        ref_times, our_times = [], []
-        for _ in range(args.rounds):
-            ref_times.append(timed(ref.step, ref_batches, args.steps))
-            our_times.append(timed(trainer.step, ours, args.steps))
-            trainer.check_finite()  # the per-log-interval sync gankit really does
-
-    r, g = statistics.median(ref_times), statistics.median(our_times)
+    r, g = compare_steps(ref.step, data, spec, gan, config, args.steps, args.rounds)
     print(f"DCGAN {args.size}x{args.size}x{args.channels}, batch {args.batch_size}, ngf=ndf={args.width}, "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"reference (pytorch/examples recipe): {r * 1000:8.1f} ms/step")

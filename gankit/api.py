@@ -44,10 +44,14 @@ class Model:
         return f"<gankit.Model {self.spec.name} ({self.task}) from {self.source}>"
 
     # -- sampling ------------------------------------------------------------------------------
-    def generate(self, n: int = 16, seed: int = 0, truncation: float = 1.0, batch_size: int = 64, **inputs: Any) -> Tensor:
+    def generate(self, n: int | None = None, seed: int = 0, truncation: float = 1.0, batch_size: int = 64,
+                 **inputs: Any) -> Tensor:
         """`n` samples; sample ``i`` comes from seed ``seed + i`` and the task's `inputs` (e.g. ``text=``,
         ``label=``), so the same seed and inputs give the same pixels, alone or in any batch. An input given as a
-        list of values (where the task allows several) gives `n` samples per value, value after value."""
+        list of values (where the task allows several) gives `n` samples per value, value after value. `n` left
+        out is the model's choice: 16 for latent models, one per context for a video predictor."""
+        if n is None:
+            n = self.gan.default_count({k: v for k, v in inputs.items() if v is not None})
         if n < 1:
             raise GankitError(f"--n must be at least 1, got {n}")
         _check_seed(seed, n)

@@ -18,19 +18,23 @@ from torch.utils.data import Dataset
 from gankit.errors import GankitError
 from gankit.io import cache_dir
 from gankit.registry import get_registry
+from gankit.specs import TaskSpec, import_object
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 TORCHVISION = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10", "celeba": "CelebA"}
 
 
-def load_data(data: str, options: dict[str, Any], root: str | Path | None = None, skip_bad: bool = False) -> Dataset:
-    """Resolve ``--data`` for a model with the given options."""
+def load_data(data: str, options: dict[str, Any], root: str | Path | None = None, skip_bad: bool = False,
+              task: TaskSpec | None = None) -> Dataset:
+    """Resolve ``--data`` for a model with the given options; a folder is read by `task`'s reader (or as images)."""
     registry = get_registry()
     if data in registry.datasets:
         return registry.datasets[data].load(options=options, root=root)
     if data.lower() in TORCHVISION:
         return torchvision_dataset(data.lower(), options, Path(root) if root else cache_dir("datasets"))
     path = Path(data).expanduser()
+    if path.is_dir() and task is not None and task.folder_data:
+        return import_object(task.folder_data)(path, options, skip_bad)
     if path.is_dir():
         folder = ImageFolder(path, options["image_size"], options["channels"], skip_bad=skip_bad)
         return CaptionedImages(folder, options["encoder"]) if options.get("encoder") else folder

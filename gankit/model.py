@@ -72,6 +72,10 @@ class GANModel(nn.Module):
         t = t.to(a.dtype).reshape(-1, *([1] * (a.dim() - 1)))
         return a + (b - a) * t
 
+    def default_count(self, inputs: dict[str, Any]) -> int:
+        """How many samples ``generate`` makes (per value of a repeated input) when the user gives no ``n``."""
+        return 16
+
     @torch.no_grad()
     def sample(self, seeds: Sequence[int], inputs: dict[str, Any], truncation: float = 1.0) -> Tensor:
         """One generated sample per seed, on the model's device: the latent of each seed and the condition

@@ -203,6 +203,14 @@ class Registry:
     def metric(self, name: str) -> MetricSpec:
         return self._lookup("metrics", name, "`gankit metrics list` shows them")
 
+    def metric_options(self) -> dict[str, Any]:
+        """Every option a registered metric declares (metrics that share a name share its declaration)."""
+        merged: dict[str, Any] = {}
+        for metric in self.metrics.values():
+            for name, option in metric.options.items():
+                merged.setdefault(name, option)
+        return merged
+
     def text_encoder(self, name: str) -> TextEncoderSpec:
         return self._lookup("text_encoders", name, "`gankit plugins` lists them; is the plugin that brings it installed?")
 

@@ -226,7 +226,9 @@ class TaskSpec:
     directory's ``samples.png``, model cards); `sample_type` says what one sample is (``"image"``: (C, H, W) in
     [-1, 1]), so that feature extractors and metrics can say what they read; `augment` and `channels_last` say
     whether the trainer's image augmentation and channels-last memory format apply to its samples; `example` holds
-    inputs for the usage lines of model cards (e.g. ``{"text": "a red circle"}``).
+    inputs for the usage lines of model cards (e.g. ``{"text": "a red circle"}``); `folder_data` names
+    ``reader(folder: Path, options: dict, skip_bad: bool) -> Dataset`` for ``--data FOLDER`` when the task's
+    training data is not a folder of images (e.g. videos); by default folders are read as images.
     """
 
     name: str
@@ -238,6 +240,7 @@ class TaskSpec:
     pipeline_tag: str = ""
     example: dict[str, Any] = field(default_factory=dict)
     default_out: str = "samples.png"
+    folder_data: str = ""
     augment: bool = False
     channels_last: bool = False
     plugin: str = ""
@@ -295,7 +298,9 @@ class MetricSpec:
     computed in the feature space of ``--features`` from one shared feature pass per side; `needs_features` says
     it needs the feature rows, not only their mean and covariance (then a ``.npz`` side cannot serve).
     `kind` ``"samples"``: `function` is ``function(model, data, n, seed, data_root) -> dict[str, float]`` and
-    measures a loaded MODEL against a data set itself; `sample_type` names the samples it reads.
+    measures a loaded MODEL against a data set itself; `sample_type` names the samples it reads; `options` are
+    its own knobs, passed to `function` as keywords and offered by ``gankit eval`` as flags (``--horizon 8``;
+    metrics that share a name share its declaration).
     """
 
     name: str
@@ -304,9 +309,12 @@ class MetricSpec:
     kind: str = "features"
     needs_features: bool = False
     sample_type: str | None = None
+    options: dict[str, Option] = field(default_factory=dict)
     plugin: str = ""
 
     def __post_init__(self) -> None:
+        if self.options and self.kind != "samples":
+            raise ValueError(f"metric {self.name!r}: only metrics of kind 'samples' take options")
         if self.kind not in ("features", "samples"):
             raise ValueError(f"metric {self.name!r}: kind must be 'features' or 'samples', not {self.kind!r}")
 

@@ -384,7 +384,7 @@ def train(
     rank, world_size = distributed.world()
     torch.manual_seed(config.seed)
     gan = spec.build(options)
-    dataset = load_data(data, gan.options, data_root, skip_bad)
+    dataset = load_data(data, gan.options, data_root, skip_bad, get_registry().task_of(spec))
     if state is None:
         gan.prepare(dataset)
     out.mkdir(parents=True, exist_ok=True)

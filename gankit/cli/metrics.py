@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import click
 
-from gankit.cli.base import cli, load_model, device_option, model_command
+from gankit.cli.base import ModelCommand, cli, click_option, device_option, load_model, model_command
 from gankit.errors import GankitError
 
 SIDES = "Each side is a folder of images, a .npz statistics file (pytorch-fid's format), a built-in data set name or a MODEL."
@@ -52,13 +53,38 @@ def _evaluate(metrics: tuple[str, ...], a: str, b: str | None, save_stats: Path 
     if as_json:
         click.echo(json.dumps(result))
     elif b is not None:
+        table: dict[str, dict[int, float]] = {}
         for key, value in result.items():
             if key in ("n_a", "n_b", "features", "resize") or key.endswith("_std"):
                 continue
+            stepped = STEPPED.match(key)
+            if stepped:  # psnr@3 copy-last → row "psnr copy-last", column 3
+                name, step, rest = stepped.groups()
+                table.setdefault(_label(name) + (rest or ""), {})[int(step)] = value
+                continue
             spread = f" ± {result[key + '_std']:.6f}" if key + "_std" in result else ""
             shown = f"{value:.6f}" if isinstance(value, float) else value
-            click.echo(f"{key.upper() if key in UPPER else key}: {shown}{spread}")
+            click.echo(f"{_label(key)}: {shown}{spread}")
+        _echo_table(table)
     return result
+
+
+STEPPED = re.compile(r"^([\w-]+)@(\d+)( .+)?$")
+"""A result per step (``psnr@3``: at horizon 3), shown as a table, one column per step."""
+
+
+def _label(name: str) -> str:
+    return name.upper() if name in UPPER else name
+
+
+def _echo_table(table: dict[str, dict[int, float]]) -> None:
+    if not table:
+        return
+    steps = sorted({step for row in table.values() for step in row})
+    width = max(map(len, table)) + 2
+    click.echo(" " * width + "".join(f"{'@' + str(s):>10}" for s in steps))
+    for label, row in table.items():
+        click.echo(label.ljust(width) + "".join(f"{row[s]:>10.4f}" if s in row else " " * 10 for s in steps))
 
 
 @cli.command(epilog=SIDES)
@@ -86,13 +112,23 @@ def prdc(a: str, b: str | None, **kwargs: Any) -> None:
     _evaluate(("prdc",), a, b, **kwargs)
 
 
-@cli.command(name="eval", epilog=SIDES)
+def _metric_params(model: str | None) -> list[click.Parameter]:
+    """The registered metrics' own options (``--horizon`` …) as flags of ``gankit eval``."""
+    from gankit.registry import get_registry
+
+    return [click_option(name, option) for name, option in get_registry().metric_options().items()]
+
+
+@cli.command(name="eval", cls=ModelCommand, extra_params=_metric_params, epilog=SIDES)
 @metric_options
 @click.option("--metrics", "metric_names", default="fid,kid,prdc", show_default=True,
               help="Comma-separated metric names (`gankit metrics list`).")
 @click.option("--data", help="The real side, when A is the MODEL to evaluate: `gankit eval MODEL --data NAME`.")
 def eval_command(a: str, b: str | None, metric_names: str, data: str | None, **kwargs: Any) -> None:
-    """Several metrics between A (real) and B (generated) from one feature pass per side."""
+    """Several metrics between A (real) and B (generated) from one feature pass per side.
+
+    Metrics that measure a MODEL themselves (text-match, psnr …) take --data and the MODEL.
+    """
     if data is not None:
         if b is not None:
             raise GankitError("give either two sides (A B) or a MODEL with --data, not both")

@@ -45,6 +45,11 @@ def _inputs_and_writer_options(model, extra: dict[str, Any]) -> tuple[dict[str, 
     return inputs, options
 
 
+def _values(inputs: dict[str, Any]) -> int:
+    """How many values the repeated input holds (1 when none is repeated)."""
+    return max([len(v) for v in inputs.values() if isinstance(v, list)] or [1])
+
+
 def _values_file(name: str, value: str) -> list[str]:
     """``@prompts.txt`` → its non-empty lines; anything else is itself."""
     if not value.startswith("@"):
@@ -63,21 +68,24 @@ TASK_HELP = "`gankit COMMAND MODEL --help` adds the options of MODEL's task: its
 
 
 @model_command(extra_params=task_params(), epilog=TASK_HELP)
-@click.option("--n", "n", type=int, default=64, show_default=True, help="Number of samples (per value of a repeated input).")
+@click.option("--n", "n", type=int, help="Number of samples (per value of a repeated input) [default: 64; for models "
+              "without a latent, the model's choice, e.g. one clip per context].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sample i uses seed SEED+i: same seed, same pixels.")
 @truncation_option
 @click.option("--out", type=click.Path(path_type=Path), help="Where to write: the suffix picks the format (a folder for one "
               "file per sample); `gankit info MODEL` lists them [default: the task's, e.g. samples.png].")
 @device_option
-def run(model: str, n: int, seed: int, truncation: float, out: Path | None, device: str, **extra: Any) -> None:
+def run(model: str, n: int | None, seed: int, truncation: float, out: Path | None, device: str, **extra: Any) -> None:
     """Generate samples from MODEL and write them with its task's writer for --out."""
     m = load_model(model, device)
     out = out or Path(m.task_spec.default_out)
     m.task_spec.writer_for(out)  # a format the task cannot write fails before any work
     inputs, options = _inputs_and_writer_options(m, extra)
+    if n is None and m.gan.latent_shape is not None:
+        n = 64
     samples = m.generate(n, seed=seed, truncation=truncation, **inputs)
     rows = any(isinstance(v, list) for v in inputs.values())
-    click.echo(f"wrote {m.write(samples, out, columns=n if rows else None, **options)} to {out}")
+    click.echo(f"wrote {m.write(samples, out, columns=samples.shape[0] // _values(inputs) if rows else None, **options)} to {out}")
 
 
 @model_command(extra_params=task_params(interpolating=True), epilog=TASK_HELP)

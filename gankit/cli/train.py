@@ -54,7 +54,7 @@ def train_params(model: str | None) -> list[click.Parameter]:
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @click.option("-o", "--option", "model_options", multiple=True, metavar="KEY=VALUE", help="Any other model option (repeatable; `gankit info MODEL` lists them).")
 @click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
-@click.option("--skip-bad", is_flag=True, help="Skip unreadable images (and say how many) instead of stopping.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable images or clips (and say how many) instead of stopping.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx: click.Context, model: str, data: str | None, out: Path | None, resume: bool, model_options: tuple[str, ...],

@@ -52,9 +52,14 @@ class Side:
 def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), features: str = "inception", n: int = 10000,
              seed: int = 0, batch_size: int = 50, workers: int = 2, device: str = "auto", inception_weights: str | None = None,
              save_stats_to: str | Path | None = None, progress: bool = True, notes: list[str] | None = None,
-             data_root: str | Path | None = None) -> dict[str, Any]:
-    """Compute `metrics` between sources `a` (real) and `b` (generated); only `a`'s statistics when `b` is None."""
+             data_root: str | Path | None = None, **metric_options: Any) -> dict[str, Any]:
+    """Compute `metrics` between sources `a` (real) and `b` (generated); only `a`'s statistics when `b` is None.
+
+    `metric_options` go to the metrics that declare them (e.g. ``horizon=8``)."""
     registry = get_registry()
+    unknown = sorted(set(metric_options) - set(registry.metric_options()))
+    if unknown:
+        raise GankitError(f"no metric takes the option {', '.join(unknown)}")
     specs = [registry.metric(m) for m in metrics]
     if n < 2:
         raise GankitError(f"--n must be at least 2, got {n}")
@@ -71,7 +76,8 @@ def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), feature
             for metric in feature_metrics:
                 result |= metric.compute(*sets)
     for metric in (m for m in specs if m.kind == "samples"):
-        result |= _samples_metric(metric, sides, n, seed, device, data_root)
+        mine = {k: metric.options[k].coerce(k, v) for k, v in metric_options.items() if k in metric.options}
+        result |= _samples_metric(metric, sides, n, seed, device, data_root, mine)
     return result
 
 
@@ -118,7 +124,7 @@ def _check_dims(sets: list[FeatureSet], notes: list[str] | None) -> None:
                          "singular and FID is biased upwards; use 10,000 or more samples for numbers you report")
 
 
-def _samples_metric(metric, sides: list[Side], n: int, seed: int, device: str, data_root) -> dict[str, float]:
+def _samples_metric(metric, sides: list[Side], n: int, seed: int, device: str, data_root, options: dict) -> dict[str, float]:
     """A metric that measures a MODEL side against the other side (a data set) itself."""
     models = [s for s in sides if s.kind == "model"]
     others = [s for s in sides if s.kind != "model"]
@@ -129,4 +135,4 @@ def _samples_metric(metric, sides: list[Side], n: int, seed: int, device: str, d
         raise GankitError(f"metric {metric.name!r} reads {metric.sample_type} samples; {model.source} makes {model.sample_type()} samples")
     from gankit.api import load
 
-    return metric.compute(load(model.source, device=device), data.source, n=n, seed=seed, data_root=data_root)
+    return metric.compute(load(model.source, device=device), data.source, n=n, seed=seed, data_root=data_root, **options)

@@ -51,7 +51,7 @@ def probe(model, data: str, train: int = 5000, test: int = 2000, data_root=None)
     """Held-out accuracy of linear classifiers on D's features and on raw pixels."""
     from gankit.data import load_data
 
-    dataset = load_data(data, model.gan.options, data_root)
+    dataset = load_data(data, model.gan.options, data_root, task=model.task_spec)
     train_x, train_y = collect(dataset, train)
     test_x, test_y = collect(dataset, test, start=train)
     if len(train_y.unique()) < 2:
