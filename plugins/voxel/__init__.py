@@ -1,0 +1,78 @@
+"""3D-GAN (Wu et al. 2016): the ``voxel`` task (occupancy grids → meshes, renders), the ``voxel`` model, the
+``primitives`` data set, voxel features and the COV / MMD / 1-NNA metrics.
+
+Registration only: networks, data, meshes and metrics live in their modules, imported when used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gankit
+from gankit.specs import FOLDER, DatasetSpec, MetricSpec, ModelSpec, Option, TaskSpec, Writer
+
+WEIGHTS = Path(__file__).parent / "weights"
+OUT = "gankit_plugins.voxel.output"
+THRESHOLD = Option(0.5, "occupancy level of the surface", minimum=0.0, maximum=1.0)
+SCALE = Option(1, "enlarge renders N times", minimum=1, maximum=16)
+
+
+@gankit.hookimpl
+def register_tasks(register) -> None:
+    register(TaskSpec(
+        "voxel",
+        (
+            Writer((FOLDER,), f"{OUT}:write_folder", "per shape: NNNN.npy, a mesh NNNN.obj (or .stl/.ply) and a render NNNN.png",
+                   {"threshold": THRESHOLD, "mesh_format": Option("obj", "mesh format in a folder", choices=("obj", "stl", "ply"))}),
+            Writer((".png", ".jpg", ".webp"), f"{OUT}:write_renders", "one picture: shaded renders in a grid",
+                   {"threshold": THRESHOLD, "scale": SCALE}),
+            Writer((".gif",), f"{OUT}:write_gif", "an animation, one shape per frame (interpolations morph)",
+                   {"threshold": THRESHOLD, "fps": Option(8.0, "frames per second", minimum=0.1, maximum=100),
+                    "turn": Option(0.0, "degrees the view turns per frame"), "scale": SCALE}),
+            Writer((".obj", ".stl", ".ply"), f"{OUT}:write_mesh", "one mesh file, the shapes side by side",
+                   {"threshold": THRESHOLD}),
+            Writer((".npy",), f"{OUT}:write_npy", "the raw occupancies, (N, 1, S, S, S) float32 in [0, 1]"),
+        ),
+        f"{OUT}:preview",
+        description="3D shapes as occupancy grids",
+        sample_type="voxels", default_out="shapes",
+    ))
+
+
+@gankit.hookimpl
+def register_models(register) -> None:
+    register(ModelSpec(
+        name="voxel",
+        task="voxel",
+        builder="gankit_plugins.voxel.model:VoxelGAN",
+        description="3D-GAN: latent to occupancy grid with 3D transposed convolutions (Wu et al. 2016)",
+        options={
+            "grid_size": Option(32, "voxels per side", choices=(16, 32, 64)),
+            "latent_dim": Option(200, "size of the latent z", minimum=1),
+            "latent": Option("normal", "distribution of z", choices=("normal", "uniform")),
+            "ngf": Option(16, "generator width (its 4x4x4 layer has ngf * 2^(stages-1) channels; paper 64 at 64^3)", minimum=2),
+            "ndf": Option(16, "discriminator width", minimum=2),
+        },
+        default_dataset="primitives",
+        default_weights=str(WEIGHTS / "primitives"),
+        train_defaults={"steps": 3000, "batch_size": 32, "lr_g": 2.5e-3, "lr_d": 1e-5, "beta1": 0.5,
+                        "d_accuracy_threshold": 0.8, "sample_every": 500},
+    ))
+
+
+@gankit.hookimpl
+def register_datasets(register) -> None:
+    register(DatasetSpec(
+        "primitives", "gankit_plugins.voxel.primitives:load",
+        "solid sphere, box, cylinder, cone, torus, capsule, pyramid; random size, aspect and pose; labelled (no download)",
+        sample_type="voxels", defaults={"grid_size": 32},
+    ))
+
+
+@gankit.hookimpl
+def register_metrics(register) -> None:
+    for name, function, what in (("cov", "cov", "coverage: share of real shapes nearest to some generated one"),
+                                 ("mmd", "mmd", "minimum matching distance (1 - IoU), real to generated"),
+                                 ("1nna", "nna", "1-nearest-neighbour accuracy, generated vs real (50% ideal)")):
+        register(MetricSpec(name, f"gankit_plugins.voxel.quality:{function}",
+                            f"{what}; with a mean-shape baseline", kind="samples", sample_type="voxels"))
