@@ -26,7 +26,7 @@ def register_tasks(register) -> None:
             Writer((".mp4",), f"{VIDEO}:write_mp4", 'an H.264 video (needs pip install "gankit[video]")', {"fps": FPS, "scale": SCALE}),
             Writer((FOLDER,), f"{VIDEO}:write_frames", "one PNG per frame: 0000.png, 0001.png, …", {"scale": SCALE}),
             Writer((".png", ".jpg", ".webp"), f"{VIDEO}:write_strip", "one picture: a row of frames per clip", {"scale": SCALE}),
-            Writer((".npy",), f"{VIDEO}:write_npy", "the raw clips, (N, T, C, H, W) float32 in [-1, 1]"),
+            Writer((".npy",), "gankit.images:write_npy", "the raw clips, (N, T, C, H, W) float32 in [-1, 1]"),
         ),
         f"{VIDEO}:preview",
         description="the frames that follow a still or a clip",

@@ -173,13 +173,6 @@ def write_strip(clips: Tensor, path: Path, columns: int | None = None, scale: in
     return f"{_clips(clips)} of {clips.shape[1]} frames, one per row"
 
 
-def write_npy(clips: Tensor, path: Path, columns: int | None = None) -> str:
-    clips = _batch(clips)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, clips.detach().float().cpu().numpy())
-    return f"{_clips(clips)} as an array of shape {tuple(clips.shape)}"
-
-
 def strip(clips: Tensor) -> Image.Image:
     """One row per clip, its frames left to right."""
     n, t = clips.shape[:2]

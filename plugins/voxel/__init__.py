@@ -31,7 +31,7 @@ def register_tasks(register) -> None:
                     "turn": Option(0.0, "degrees the view turns per frame"), "scale": SCALE}),
             Writer((".obj", ".stl", ".ply"), f"{OUT}:write_mesh", "one mesh file, the shapes side by side",
                    {"threshold": THRESHOLD}),
-            Writer((".npy",), f"{OUT}:write_npy", "the raw occupancies, (N, 1, S, S, S) float32 in [0, 1]"),
+            Writer((".npy",), "gankit.images:write_npy", "the raw occupancies, (N, 1, S, S, S) float32 in [0, 1]"),
         ),
         f"{OUT}:preview",
         description="3D shapes as occupancy grids",

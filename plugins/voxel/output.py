@@ -141,13 +141,6 @@ def write_folder(samples: Tensor, folder: Path, columns: int | None = None, thre
     return f"{len(grids)} shapes as .npy, .{mesh_format} and .png ({folder.name}/0000.*…){note}"
 
 
-def write_npy(samples: Tensor, path: Path, columns: int | None = None) -> str:
-    arr = samples.detach().float().cpu().numpy()
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, arr)
-    return f"{len(arr)} grids as an array of shape {arr.shape}"
-
-
 def preview(samples: Tensor) -> Image.Image:
     """Renders of up to 16 shapes, 8 a row."""
     return render_grid(_grids(samples[:16]), 0.5, columns=8, size=64)
