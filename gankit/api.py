@@ -45,11 +45,12 @@ class Model:
 
     # -- sampling ------------------------------------------------------------------------------
     def generate(self, n: int | None = None, seed: int = 0, truncation: float = 1.0, batch_size: int = 64,
-                 **inputs: Any) -> Tensor:
+                 progress: bool = False, **inputs: Any) -> Tensor:
         """`n` samples; sample ``i`` comes from seed ``seed + i`` and the task's `inputs` (e.g. ``text=``,
         ``label=``), so the same seed and inputs give the same pixels, alone or in any batch. An input given as a
         list of values (where the task allows several) gives `n` samples per value, value after value. `n` left
-        out is the model's choice: 16 for latent models, one per context for a video predictor."""
+        out is the model's choice: 16 for latent models, one per context for a video predictor. `progress` shows a
+        bar (rate, ETA) when sampling takes more than one batch."""
         if n is None:
             n = self.gan.default_count({k: v for k, v in inputs.items() if v is not None})
         if n < 1:
@@ -65,8 +66,8 @@ class Model:
             key = several[0]
             if not self.task_spec.inputs[key].multiple:
                 raise GankitError(f"--{key.replace('_', '-')} takes one value; got {len(inputs[key])}")
-            return torch.cat([self._sample(seeds, {**inputs, key: v}, truncation, batch_size) for v in inputs[key]])
-        return self._sample(seeds, inputs, truncation, batch_size)
+            return torch.cat([self._sample(seeds, {**inputs, key: v}, truncation, batch_size, progress) for v in inputs[key]])
+        return self._sample(seeds, inputs, truncation, batch_size, progress)
 
     def interpolate(self, seed_a: int = 0, seed_b: int = 1, steps: int = 16, truncation: float = 1.0, **inputs: Any) -> Tensor:
         """`steps` samples along the spherical path from seed_a's latent to seed_b's, with the given inputs.
@@ -122,9 +123,17 @@ class Model:
         return self.task_spec.check_inputs(inputs, f"model {self.spec.name!r}")
 
     @torch.no_grad()
-    def _sample(self, seeds: list[int], inputs: dict[str, Any], truncation: float, batch_size: int) -> Tensor:
-        chunks = [self.gan.sample(seeds[i : i + batch_size], inputs, truncation) for i in range(0, len(seeds), batch_size)]
-        return torch.cat([c.float().cpu() for c in chunks])
+    def _sample(self, seeds: list[int], inputs: dict[str, Any], truncation: float, batch_size: int,
+                progress: bool = False) -> Tensor:
+        from tqdm.auto import tqdm
+
+        chunks = []
+        with tqdm(total=len(seeds), unit="sample", desc="sampling", dynamic_ncols=True,
+                  disable=not progress or len(seeds) <= batch_size) as bar:
+            for i in range(0, len(seeds), batch_size):
+                chunks.append(self.gan.sample(seeds[i : i + batch_size], inputs, truncation).float().cpu())
+                bar.update(len(chunks[-1]))
+        return torch.cat(chunks)
 
     @torch.no_grad()
     def from_latents(self, latents: Tensor, condition: Any = None, batch_size: int = 64) -> Tensor:

@@ -71,8 +71,8 @@ def save_model(
         from gankit.images import save_image
 
         save_image(samples, folder / SAMPLES_NAME)
-    write_json(folder / CONFIG_NAME, config)
     write_text(folder / CARD_NAME, render_card(config, model.parameter_counts(), has_samples=(folder / SAMPLES_NAME).exists(), ref=ref or str(folder)))
+    write_json(folder / CONFIG_NAME, config)  # last: a directory whose config.json is current is complete
     return folder
 
 
@@ -130,6 +130,7 @@ def refuse_pickled(where: str, names: list[str]) -> None:
 
 
 def load_weights(model: "GANModel", folder: Path) -> None:
+    import torch
     from safetensors import SafetensorError, safe_open
 
     path = folder / WEIGHTS_NAME
@@ -141,6 +142,14 @@ def load_weights(model: "GANModel", folder: Path) -> None:
             tensors = {k: fh.get_tensor(k) for k in fh.keys()}
     except (SafetensorError, OSError, ValueError) as exc:
         raise GankitError(f"{path} is corrupt or truncated ({exc}); download or export it again") from None
+    foreign = sorted(k for k in tensors if not k.startswith(("generator.", "discriminator.")))
+    if foreign:
+        raise GankitError(f"{path}: unexpected tensor {foreign[0]} (every name starts with generator. or discriminator.); "
+                          "is this a gankit model file?")
+    broken = next((k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if broken:
+        raise GankitError(f"{path}: tensor {broken} holds NaN or inf values; these weights cannot sample — retrain, or "
+                          "resume from an earlier checkpoint with lower learning rates")
     parts = {"generator": model.generator, "discriminator": model.discriminator}
     if not any(k.startswith("discriminator.") for k in tensors):
         parts.pop("discriminator")

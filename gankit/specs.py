@@ -133,7 +133,8 @@ class FeatureExtractorSpec:
 
     `sample_type` is the kind of sample it reads (``"image"``: any task whose samples are images). An image
     extractor maps images in [0, 1], shaped (N, channels, input_size, input_size), to (N, dims) features, and
-    has the attributes ``dims``, ``input_size`` and ``channels``.
+    has the attributes ``dims``, ``input_size`` and ``channels``; an extractor of other samples (e.g. ``"voxels"``)
+    takes batches as its task's models make them and has ``dims``.
     """
 
     name: str

@@ -40,7 +40,7 @@ class TrainConfig:
     log_every: int = knob(10, "Steps between progress-bar and metrics updates.")
     workers: int = knob(0, "Data-loader worker processes.")
     amp: bool = knob(True, "bfloat16 autocast on CUDA.", cli=False)
-    channels_last: bool = knob(True, "Channels-last memory format for image models.", cli=False)
+    channels_last: bool = knob(True, "Channels-last memory format (channels-last-3d for volumes) where the task allows it.", cli=False)
 
     def check(self) -> None:
         """Raise a one-line error for an impossible setting."""

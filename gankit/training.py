@@ -11,6 +11,8 @@ import contextlib
 import copy
 import dataclasses
 import json
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,9 +24,10 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from gankit import checkpoint, distributed, losses
 from gankit.augment import DiffAugment
 from gankit.data import load_data
-from gankit.devices import pick_device, to_device
+from gankit.devices import pick_device, to_channels_last, to_device
 from gankit.errors import GankitError, Interrupted
 from gankit.images import save_image
+from gankit.io import remove_stale_temporaries, write_text
 from gankit.model import GANModel
 from gankit.modelio import save_model
 from gankit.specs import ModelSpec, resolve_options
@@ -111,7 +114,7 @@ class Trainer:
             apply_spectral_norm(model.discriminator)
         model.to(self.device)
         if self.channels_last:
-            model.to(memory_format=torch.channels_last)
+            to_channels_last(model)
         self.G, self.D = model.generator, model.discriminator
         adam = {"betas": (config.beta1, config.beta2)}
         adam |= {"fused": True} if self.device.type in ("cpu", "cuda") else {"foreach": True}
@@ -204,13 +207,18 @@ class Trainer:
             b_ema.copy_(b)
 
     def check_finite(self, collective: bool = True) -> None:
-        """Stop on NaN/inf losses, naming the first bad step (one host sync per log interval)."""
-        bad = distributed.any_process(self.bad_steps) if collective else self.bad_steps
+        """Stop on NaN/inf losses, naming the first bad step, or on NaN/inf weights (one host sync per log interval)."""
+        params = [*self.G.parameters(), *self.D.parameters()]
+        broken_weights = ~torch.stack([torch.isfinite(p).all() for p in params]).all()
+        flags = torch.cat([self.bad_steps, broken_weights[None]])
+        bad = distributed.any_process(flags) if collective else flags
         if bool(bad.any()):
+            kept = (f"the last good checkpoint (step {self.last_good_checkpoint}) is kept in {self.out}"
+                    if self.last_good_checkpoint else "no checkpoint was written yet")
+            if not bool(bad[:-1].any()):
+                raise GankitError(f"the weights became NaN or inf by step {self.step_count}; {kept}; lower the learning rates")
             every = self.config.log_every
-            first = int(bad.nonzero()[0])
-            step = (self.step_count - 1) // every * every + first + 1
-            kept = f"the last good checkpoint (step {self.last_good_checkpoint}) is kept in {self.out}" if self.last_good_checkpoint else "no checkpoint was written yet"
+            step = (self.step_count - 1) // every * every + int(bad[:-1].nonzero()[0]) + 1
             raise GankitError(f"loss became NaN or inf at step {step}; {kept}; lower the learning rates or add --r1-gamma")
         self.bad_steps.zero_()
 
@@ -291,36 +299,89 @@ class Trainer:
         metrics_log = (self.out / "metrics.jsonl").open("a", encoding="utf-8", buffering=1) if self.main else None
         started = time.perf_counter() - self.elapsed
         self.model.train()
+        stop = stop_between_steps()
         try:
-            while self.step_count < config.steps:
-                stats = self.step([next(stream) for _ in range(config.d_steps)])
-                self.elapsed = time.perf_counter() - started
-                step = self.step_count
-                if step % config.log_every == 0 or step == config.steps:
-                    self.check_finite()
-                    values = dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
-                    values.pop("D_accuracy", None)
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
-                    if metrics_log:
-                        metrics_log.write(json.dumps({"step": step, "time": round(self.elapsed, 2), **values}) + "\n")
-                bar.update(1)
-                if step % config.sample_every == 0 and self.main:
-                    image = self.preview()
-                    save_image(image, self.out / "samples" / f"step-{step:06d}.png")
-                    save_image(image, self.out / "samples.png")
-                if step % config.checkpoint_every == 0:
-                    self.save_checkpoint()
+            with stop:
+                while self.step_count < config.steps:
+                    if distributed.any_process(torch.tensor(stop.requested, device=self.device)).item():
+                        raise KeyboardInterrupt
+                    self.train_one_step(stream, bar, metrics_log, started)
         except KeyboardInterrupt:
             bar.close()
-            self.save_checkpoint(collective=False)  # other processes may already be gone
-            self.export()
-            raise Interrupted(f"training interrupted at step {self.step_count}; checkpoint saved in {self.out}; continue with --resume") from None
+            if stop.requested:  # a clean stop between steps: the state is consistent, keep it
+                self.save_checkpoint(collective=False)  # other processes may already be gone
+                self.export()
+                raise Interrupted(f"training interrupted at step {self.step_count}; checkpoint saved in {self.out}; "
+                                  "continue with --resume") from None
+            kept = f"the checkpoint of step {self.last_good_checkpoint} is kept" if self.last_good_checkpoint else "no checkpoint yet"
+            raise Interrupted(f"training stopped at once (second Ctrl-C); {kept}; continue with --resume") from None
         finally:
             bar.close()
             if metrics_log:
                 metrics_log.close()
         self.save_checkpoint()
         return self.export()
+
+    def train_one_step(self, stream: Iterator[Any], bar, metrics_log, started: float) -> None:
+        """One step, then what falls due at it: the log line, the preview, the checkpoint."""
+        config = self.config
+        stats = self.step([next(stream) for _ in range(config.d_steps)])
+        self.elapsed = time.perf_counter() - started
+        step = self.step_count
+        if step % config.log_every == 0 or step == config.steps:
+            self.check_finite()
+            values = dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
+            values.pop("D_accuracy", None)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
+            if metrics_log:
+                metrics_log.write(json.dumps({"step": step, "time": round(self.elapsed, 2), **values}) + "\n")
+        bar.update(1)
+        if step % config.sample_every == 0 and self.main:
+            image = self.preview()
+            save_image(image, self.out / "samples" / f"step-{step:06d}.png")
+            save_image(image, self.out / "samples.png")
+        if step % config.checkpoint_every == 0:
+            self.save_checkpoint()
+
+    def truncate_log(self) -> None:
+        """Drop log lines of steps after the restored checkpoint: they are trained again (rank 0 only)."""
+        path = self.out / "metrics.jsonl"
+        if not self.main or not path.is_file():
+            return
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if _logged_step(line) <= self.step_count]
+        if len(kept) != len(lines):
+            write_text(path, "".join(kept))
+
+
+class stop_between_steps(contextlib.AbstractContextManager):
+    """While active (main thread only), the first Ctrl-C only sets `requested`, so that training stops between
+    steps with a consistent state; a second one interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous = None
+
+    def __enter__(self) -> "stop_between_steps":
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _logged_step(line: str) -> int:
+    try:
+        return int(json.loads(line)["step"])
+    except (ValueError, KeyError, TypeError):
+        return -1  # a torn last line from a kill: dropped with the steps after the checkpoint
 
 
 RESUMABLE_CHANGES = ("steps", "device", "workers", "log_every", "checkpoint_every", "sample_every")
@@ -390,16 +451,32 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     with run_lock(out) if rank == 0 else contextlib.nullcontext():
         trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)
+        if rank == 0:
+            remove_stale_temporaries(out)
         if state is not None:
             trainer.restore(tensors, state)
+            trainer.truncate_log()
             if trainer.step_count >= config.steps:
-                raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
+                if exported_steps(out) == trainer.step_count:
+                    raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
+                return trainer.export()  # stopped while exporting: finish the model directory from the checkpoint
         if world_size > 1:  # same weights everywhere, different latents and augmentations per process
             distributed.broadcast_module(gan)
             torch.manual_seed(config.seed + 1000003 * rank + trainer.step_count)
         path = trainer.run(progress=progress)
     distributed.barrier()
     return path
+
+
+def exported_steps(out: Path) -> int | None:
+    """The step count of the model directory in `out`, if it is complete (its config is written last)."""
+    from gankit.modelio import CONFIG_NAME, WEIGHTS_NAME
+
+    try:
+        config = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return config.get("training", {}).get("steps") if (out / WEIGHTS_NAME).is_file() else None
 
 
 @contextlib.contextmanager

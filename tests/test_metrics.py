@@ -214,8 +214,8 @@ def test_probe_compares_discriminator_features_with_pixels(cli, tmp_path):
     result = cli("probe", "dcgan", "--train", 1000, "--test", 500, "--json")
     assert result.code == 0, result
     data = json.loads(result.out)
-    assert data["discriminator_dims"] == 2048 and data["pixel_dims"] == 1024
-    assert data["discriminator_accuracy"] >= 0.9 and 0 < data["pixel_accuracy"] <= 1
+    assert data["discriminator_dims"] == 2048 and data["raw_dims"] == 1024
+    assert data["discriminator_accuracy"] >= 0.9 and 0 < data["raw_accuracy"] <= 1
     folder = tmp_path / "imgs"
     folder.mkdir()
     for i in range(40):

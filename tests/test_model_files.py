@@ -52,6 +52,16 @@ def test_mismatched_weights_name_the_tensor(cli, copy):
     assert_one_line_error(cli("run", copy), "generator.0.weight has shape (3, 3), expected (100, 16, 4, 4)")
 
 
+def test_foreign_and_non_finite_tensors_are_refused(cli, copy):
+    tensors = load_file(copy / "model.safetensors")
+    save_file({**tensors, "payload.extra": torch.zeros(2)}, copy / "model.safetensors")
+    assert_one_line_error(cli("run", copy), "unexpected tensor payload.extra")
+    tensors["generator.0.weight"][0, 0, 0, 0] = float("nan")
+    save_file(tensors, copy / "model.safetensors")
+    assert_one_line_error(cli("run", copy, "--out", copy / "x.png"), "generator.0.weight holds NaN or inf")
+    assert not (copy / "x.png").exists()
+
+
 def test_config_may_only_name_registered_models_and_declared_options(cli, copy):
     config = json.loads((copy / "config.json").read_text())
     (copy / "config.json").write_text(json.dumps({**config, "options": {**config["options"], "evil": 1}}))

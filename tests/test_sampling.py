@@ -99,6 +99,8 @@ def test_sampling_errors_are_one_line(cli, tiny_model, tmp_path):
     assert_one_line_error(cli("run", tiny_model, "--out", tmp_path / "x.wav"), "task 'unconditional-image' cannot write .wav")
     assert not (tmp_path / "x.wav").exists()
     assert_one_line_error(cli("run", tiny_model, "--device", "tpu"), "not a device name")
+    for device in ("meta", "mps", "cuda:7"):  # device names torch knows, that this machine cannot run
+        assert_one_line_error(cli("run", tiny_model, "--device", device, "--out", tmp_path / "d.png"), f"--device {device}")
 
 
 def test_python_train_returns_a_loaded_model(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -77,8 +78,8 @@ class Exploding(GANModel):
 
     def generator_loss(self, D, real, fake, condition):
         self.calls += 1
-        if self.calls == self.options["interrupt_at"]:
-            raise KeyboardInterrupt
+        if self.calls == self.options["interrupt_at"]:  # Ctrl-C in the middle of a step, after D's update
+            os.kill(os.getpid(), signal.SIGINT)
         loss, stats = super().generator_loss(D, real, fake, condition)
         return (loss * float("nan") if self.calls >= self.options["nan_at"] else loss), stats
 
@@ -109,9 +110,11 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(exploding, tmp_path):
 
 def test_ctrl_c_saves_a_resumable_checkpoint(exploding, tmp_path):
     out = tmp_path / "run"
-    with pytest.raises(Interrupted, match="interrupted at step 4; checkpoint saved"):
+    with pytest.raises(Interrupted, match="interrupted at step 5; checkpoint saved"):  # the step it fell in completes
         train("exploding", "digits", out, options={"interrupt_at": 5}, steps=20, batch_size=8, checkpoint_every=100, progress=False)
     assert (out / "model.safetensors").is_file()
+    state = json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])
+    assert state["step"] == 5 and load_file(out / "checkpoint.safetensors")["opt_D.0.step"] == 5  # D agrees with the count
     train("exploding", "digits", out, resume=True, steps=6, progress=False)
     assert json.loads((out / "config.json").read_text())["training"]["steps"] == 6
 
@@ -136,24 +139,50 @@ def test_ctrl_c_in_a_real_process_saves_exports_and_says_how_to_resume(tmp_path)
     assert run_gankit("train", "dcgan", "--out", out, "--resume", "--steps", step + 1, "--quiet").returncode == 0
 
 
-def test_sigkill_at_a_random_moment_leaves_a_resumable_checkpoint(tmp_path):
-    """Kill training hard while it checkpoints every step; the run must resume from an intact checkpoint."""
-    out = tmp_path / "run"
-    args = ["train", "dcgan", "--out", out, "--steps", 100000, "--checkpoint-every", 1, "--sample-every", 100000, "--quiet", *TINY]
+def _kill_when(out, args, ready) -> None:
+    """Start `gankit train ARGS`, SIGKILL it as soon as `ready()` holds."""
     proc = subprocess.Popen([sys.executable, "-m", "gankit", *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.time() + 120
-        while not (out / "checkpoint.safetensors").exists():
+        while not ready():
             assert proc.poll() is None and time.time() < deadline, proc.stderr.read()
-            time.sleep(0.05)
-        time.sleep(random.uniform(0.2, 1.5))
+            time.sleep(0.002)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    steps = json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])["step"]
-    result = run_gankit("train", "dcgan", "--out", out, "--resume", "--steps", steps + 2, "--quiet")
+
+
+def _checkpoint_step(out) -> int:
+    return json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])["step"]
+
+
+@pytest.mark.parametrize("moment", ["checkpoint-write", "export"])
+def test_sigkill_while_writing_leaves_something_resume_finishes(tmp_path, moment):
+    """Kill training hard while it writes its checkpoint (every step) or its model directory: --resume finishes it."""
+    out = tmp_path / "run"
+    if moment == "checkpoint-write":  # seeded: the same moments on every run
+        delay = random.Random(0).uniform(0.2, 1.5)
+        args = ["train", "dcgan", "--out", out, "--steps", 100000, "--checkpoint-every", 1, "--sample-every", 100000, "--quiet", *TINY]
+        start = []
+
+        def ready() -> bool:
+            if not start and (out / "checkpoint.safetensors").exists():
+                start.append(time.time())
+            return bool(start) and time.time() - start[0] > delay and any(out.glob(".checkpoint.safetensors.*.tmp"))
+    else:
+        args = ["train", "dcgan", "--out", out, "--steps", 3, "--quiet", *TINY]
+
+        def ready() -> bool:
+            return any(out.glob(".model.safetensors.*.tmp")) or (out / "model.safetensors").exists()
+    _kill_when(out, args, ready)
+    steps = _checkpoint_step(out)
+    target = steps + 2 if moment == "checkpoint-write" else 3
+    result = run_gankit("train", "dcgan", "--out", out, "--resume", "--steps", target, "--quiet")
     assert result.returncode == 0, result.stderr
-    assert json.loads((out / "config.json").read_text())["training"]["steps"] == steps + 2
+    assert json.loads((out / "config.json").read_text())["training"]["steps"] == target
+    assert not list(out.rglob("*.tmp"))  # what the killed writes left is cleaned up
+    logged = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert logged == sorted(set(logged)), "steps logged twice after resume"
 
 
 def test_impossible_training_options_are_one_line_errors(cli, tmp_path):
@@ -203,3 +232,26 @@ def test_critic_steps_resume_exactly_and_the_learning_rate_follows_its_schedule(
     assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--d-steps", 0, *TINY), "--d-steps must be at least 1")
     assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--lr-g", "inf", *TINY), "--lr-g must be a finite number")
     assert_one_line_error(cli("train", "dcgan", "--out", tmp_path / "x", "--r1-gamma", -1, *TINY), "--r1-gamma must be 0")
+
+
+def test_resume_finishes_an_interrupted_export_and_logs_each_step_once(tmp_path):
+    """What a kill leaves: a checkpoint of the last step and no model directory, stale temporaries, log lines of
+    steps after the checkpoint. --resume with the same --steps writes the model; the log holds every step once."""
+    out = tmp_path / "run"
+    kw = {"options": TINY_OPTIONS, "batch_size": 8, "log_every": 1, "progress": False}
+    train("dcgan", "digits", out, steps=4, **kw)
+    older = (out / "checkpoint.safetensors").read_bytes()
+    train("dcgan", "digits", out, resume=True, steps=6, progress=False)
+    (out / "checkpoint.safetensors").write_bytes(older)  # killed after logging steps 5, 6 but before their checkpoint
+    (out / "config.json").unlink()  # … and in the middle of writing the model directory
+    (out / ".model.safetensors.0123456789ab.tmp").write_bytes(b"half")
+    (out / "samples").mkdir(exist_ok=True)
+    (out / "samples" / ".step-000006.png.0123456789ab.tmp").write_bytes(b"half")
+    train("dcgan", "digits", out, resume=True, steps=4, progress=False)
+    assert json.loads((out / "config.json").read_text())["training"]["steps"] == 4
+    assert not list(out.rglob("*.tmp"))
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 4]
+    train("dcgan", "digits", out, resume=True, steps=6, progress=False)
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 4, 5, 6]
+    with pytest.raises(GankitError, match="already trained 6 steps"):
+        train("dcgan", "digits", out, resume=True, steps=6, progress=False)

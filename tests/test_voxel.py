@@ -18,6 +18,7 @@ from gankit_plugins.voxel.quality import mean_shape, scores
 from tests.conftest import assert_one_line_error
 
 TINY = {"grid_size": 16, "ngf": 4, "ndf": 4, "latent_dim": 16}
+CONFIDENT_CNN, CONFIDENT_DESCRIPTORS = 0.5, 0.45  # the bundled weights read 66% and 59% of 1000 samples (model card)
 
 
 def test_primitives_are_solid_labelled_inside_the_grid_and_deterministic():
@@ -77,3 +78,66 @@ def test_cov_mmd_1nna_mean_what_they_say(tiny, cli):
     assert result.code == 0, result
     got = json.loads(result.out)
     assert {"cov", "mmd", "1nna", "cov mean-shape", "1nna mean-shape"} <= set(got)
+
+
+def test_shipped_judges_read_held_out_primitives_and_not_the_mean_shape():
+    from gankit_plugins.voxel.classifier import JUDGES, load_judge, read_shapes
+
+    test = load({"grid_size": 32}, split="test", n=140)
+    grids = torch.stack([test[i][0] for i in range(140)])
+    labels = torch.tensor([test[i][1] for i in range(140)])
+    blob = mean_shape(grids).expand(20, -1, -1, -1, -1)
+    for kind in JUDGES:
+        judge = load_judge(kind)
+        with torch.no_grad():
+            assert (judge(grids).argmax(1) == labels).float().mean() >= 0.95, kind
+        read = read_shapes(grids, judge)
+        assert read["confident"] >= 0.9 and read["min_class_share"] > 0.05, (kind, read)
+        assert read_shapes(torch.rand(20, 1, 32, 32, 32), judge)["min_class_share"] == 0, kind  # noise is no primitive set
+        assert read_shapes(blob, judge)["min_class_share"] == 0, kind
+
+
+def test_voxel_features_fid_classes_and_probe(tiny, cli):
+    from gankit.metrics.stats import frechet_distance
+    from gankit_plugins.voxel.classifier import feature_extractor
+
+    def stats(grids):
+        with torch.no_grad():
+            f = feature_extractor()(grids).double().numpy()
+        return f.mean(0), np.cov(f, rowvar=False)
+
+    train_set, test_set = load({"grid_size": 16}, n=300), load({"grid_size": 16}, split="test", n=300)
+    train_grids = torch.stack([train_set[i][0] for i in range(300)])
+    test_grids = torch.stack([test_set[i][0] for i in range(300)])
+    real = frechet_distance(*stats(test_grids), *stats(train_grids))
+    blob = frechet_distance(*stats(test_grids), *stats(mean_shape(train_grids).expand_as(train_grids)))
+    assert real * 5 < blob  # held-out primitives are near the training ones in this space, the mean shape is not
+
+    result = cli("eval", tiny, "--data", "primitives", "--metrics", "fid,classes", "--features", "voxel", "--n", 16, "--json")
+    assert result.code == 0, result
+    got = json.loads(result.out)
+    assert got["fid"] > 0 and got["resize"] is None and got["n_b"] == 16
+    assert 0 <= got["classes confident cnn"] <= 1 and 0 <= got["classes min-share descriptors"] <= 1
+    probe = cli("probe", tiny, "--train", 70, "--test", 35)
+    assert probe.code == 0 and "raw voxels (4096-d)" in probe.out and "linear probe on primitives" in probe.out, probe
+
+
+def test_bundled_voxel_answers_offline_with_meshes_and_beats_the_mean_shape(tmp_path, cli):
+    from gankit_plugins.voxel import WEIGHTS
+    from tests.conftest import run_gankit
+
+    result = run_gankit("run", "voxel", "--n", 3, "--out", tmp_path / "shapes", env={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    for i in range(3):
+        surface = trimesh.load(tmp_path / "shapes" / f"{i:04d}.obj", force="mesh")
+        assert surface.faces.shape[0] > 50 and np.load(tmp_path / "shapes" / f"{i:04d}.npy").shape == (1, 32, 32, 32)
+    grids = gankit.load("voxel", device="cpu").generate(4, seed=0)
+    assert grids.shape == (4, 1, 32, 32, 32) and 0 <= grids.min() and grids.max() <= 1
+    weights = WEIGHTS / "primitives" / "model.safetensors"
+    assert weights.stat().st_size < 8 * 2**20
+    training = json.loads((WEIGHTS / "primitives" / "config.json").read_text())["training"]
+    assert "gankit train voxel" in training["command"] and training["wall_time_s"] > 0 and training["steps"] >= 3000
+    got = json.loads(cli("eval", "voxel", "--data", "primitives", "--metrics", "cov,mmd,1nna,classes", "--n", 200, "--json").out)
+    assert got["mmd"] < got["mmd mean-shape"] - 0.05 and got["cov"] > got["cov mean-shape"] + 0.2, got
+    assert got["1nna"] < 0.8 < got["1nna mean-shape"], got
+    assert got["classes confident cnn"] >= CONFIDENT_CNN and got["classes confident descriptors"] >= CONFIDENT_DESCRIPTORS, got

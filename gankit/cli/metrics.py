@@ -137,14 +137,14 @@ def eval_command(a: str, b: str | None, metric_names: str, data: str | None, **k
 
 
 @model_command()
-@click.option("--data", default="digits", show_default=True, help="A labelled data set (built-in or torchvision).")
+@click.option("--data", help="A labelled data set (built-in, torchvision, or a folder the task reads) [default: MODEL's].")
 @click.option("--train", "n_train", type=int, default=5000, show_default=True, help="Labelled samples to fit on.")
 @click.option("--test", "n_test", type=int, default=2000, show_default=True, help="Held-out samples to score on.")
 @click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
 @device_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def probe(model: str, data: str, n_train: int, n_test: int, data_root: Path | None, device: str, as_json: bool) -> None:
-    """How useful are D's hidden units? Linear classifiers on D's features vs on raw pixels."""
+def probe(model: str, data: str | None, n_train: int, n_test: int, data_root: Path | None, device: str, as_json: bool) -> None:
+    """How useful are D's hidden units? Linear classifiers on D's features vs on the raw samples."""
     from gankit.metrics.probe import probe as run_probe
 
     loaded = load_model(model, device)
@@ -155,9 +155,10 @@ def probe(model: str, data: str, n_train: int, n_test: int, data_root: Path | No
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"linear probe on {data} ({n_train} train / {n_test} held-out samples):")
-    click.echo(f"  discriminator features ({result['discriminator_dims']}-d): {result['discriminator_accuracy']:.2%}")
-    click.echo(f"  raw pixels ({result['pixel_dims']}-d):              {result['pixel_accuracy']:.2%}")
+    raw = "raw pixels" if loaded.task_spec.sample_type == "image" else f"raw {loaded.task_spec.sample_type}"
+    click.echo(f"linear probe on {result['data']} ({n_train} train / {n_test} held-out samples):")
+    for label, key in (("discriminator features", "discriminator"), (raw, "raw")):
+        click.echo(f"  {label + ' (' + str(result[key + '_dims']) + '-d):':<40}{result[key + '_accuracy']:.2%}")
 
 
 @cli.group()

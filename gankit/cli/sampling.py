@@ -83,7 +83,7 @@ def run(model: str, n: int | None, seed: int, truncation: float, out: Path | Non
     inputs, options = _inputs_and_writer_options(m, extra)
     if n is None and m.gan.latent_shape is not None:
         n = 64
-    samples = m.generate(n, seed=seed, truncation=truncation, **inputs)
+    samples = m.generate(n, seed=seed, truncation=truncation, progress=True, **inputs)
     rows = any(isinstance(v, list) for v in inputs.values())
     click.echo(f"wrote {m.write(samples, out, columns=samples.shape[0] // _values(inputs) if rows else None, **options)} to {out}")
 

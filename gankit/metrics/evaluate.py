@@ -105,7 +105,8 @@ def _feature_sets(sides: list[Side], metrics: list, features: str, n: int, seed:
 
         if extractor is None:
             extractor = passes.load_extractor(spec, inception_weights if features == "inception" else None, device)
-            result["resize"] = f"bilinear to {extractor.input_size}x{extractor.input_size}"
+            if spec.sample_type == "image":
+                result["resize"] = f"bilinear to {extractor.input_size}x{extractor.input_size}"
         total, batches = passes.side_batches(side, sides, extractor, n, seed, batch_size, workers, device, data_root)
         stats, kept = passes.feature_pass(batches, total, extractor, keep, f"{side.label}: {side.source}", progress)
         sets.append(FeatureSet(stats.mean, stats.cov, stats.n, kept))

@@ -70,11 +70,16 @@ def folder_batches(folder: Path, extractor, batch_size: int, workers: int) -> tu
 
 
 def load_extractor(spec, weights: str | None, device: str):
-    """The registered feature extractor on its device, channels-last (about 1.8x faster convolutions on CPU)."""
+    """The registered feature extractor on its device; image extractors channels-last (about 1.8x faster on CPU)."""
     from gankit.devices import pick_device
 
     extractor = spec.load(weights).to(pick_device(device))
-    return extractor.to(memory_format=torch.channels_last).eval()
+    extractor.sample_type = spec.sample_type
+    return (extractor.to(memory_format=torch.channels_last) if _reads_images(extractor) else extractor).eval()
+
+
+def _reads_images(extractor) -> bool:
+    return extractor.sample_type == "image"
 
 
 def side_batches(side, sides: list, extractor, n: int, seed: int, batch_size: int, workers: int, device: str,
@@ -116,7 +121,11 @@ def dataset_batches(name: str, options: dict, n: int, batch_size: int, extractor
 
 
 def _prepared(batches: Iterator[Tensor], extractor) -> Iterator[Tensor]:
-    """Samples in [-1, 1] → quantised to 8 bits as if saved as PNG, channels matched, resized, in [0, 1]."""
+    """Images in [-1, 1] → quantised to 8 bits as if saved as PNG, channels matched, resized, in [0, 1]; other
+    samples (voxels, …) as they are."""
+    if not _reads_images(extractor):
+        yield from batches
+        return
     for images in batches:
         images = ((images.float().clamp(-1, 1) + 1) * 127.5).round() / 255
         if images.shape[1] != extractor.channels:
@@ -135,7 +144,8 @@ def feature_pass(batches: Iterator[Tensor], total: int, extractor, keep: bool, l
     kept = []
     with tqdm(total=total, unit="img", desc=label, disable=not progress, dynamic_ncols=True) as bar:
         for batch in batches:
-            x = batch.to(device).contiguous(memory_format=torch.channels_last)
+            x = batch.to(device)
+            x = x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
             features = extractor(x).double().cpu().numpy()
             stats.update(features)
             if keep:

@@ -1,7 +1,7 @@
 """Linear probe of D's features (DCGAN paper §5.1): how useful are the discriminator's hidden units?
 
-A multinomial logistic regression is trained on D's penultimate-layer features of labelled real images,
-and, for comparison, on their raw pixels; both are scored on held-out images.
+A multinomial logistic regression is trained on D's penultimate-layer features of labelled real samples,
+and, for comparison, on their raw values (pixels, voxels); both are scored on held-out samples.
 """
 
 from __future__ import annotations
@@ -47,9 +47,12 @@ def features_of(model, images: Tensor, batch_size: int = 256) -> Tensor:
     return torch.cat([model.gan.discriminator_features(chunk.to(model.device)).float().cpu() for chunk in images.split(batch_size)])
 
 
-def probe(model, data: str, train: int = 5000, test: int = 2000, data_root=None) -> dict:
-    """Held-out accuracy of linear classifiers on D's features and on raw pixels."""
+def probe(model, data: str | None = None, train: int = 5000, test: int = 2000, data_root=None) -> dict:
+    """Held-out accuracy of linear classifiers on D's features and on the raw samples (pixels, voxels …);
+    `data` defaults to the model's own data set."""
     from gankit.data import load_data
+
+    data = data or model.spec.default_dataset
 
     dataset = load_data(data, model.gan.options, data_root, task=model.task_spec)
     train_x, train_y = collect(dataset, train)
@@ -60,5 +63,5 @@ def probe(model, data: str, train: int = 5000, test: int = 2000, data_root=None)
     return {
         "data": data, "train": train, "test": test,
         "discriminator_accuracy": fit_linear(d_train, train_y, d_test, test_y), "discriminator_dims": d_train.shape[1],
-        "pixel_accuracy": fit_linear(train_x.flatten(1), train_y, test_x.flatten(1), test_y), "pixel_dims": train_x[0].numel(),
+        "raw_accuracy": fit_linear(train_x.flatten(1), train_y, test_x.flatten(1), test_y), "raw_dims": train_x[0].numel(),
     }

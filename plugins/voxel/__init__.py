@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import gankit
-from gankit.specs import FOLDER, DatasetSpec, MetricSpec, ModelSpec, Option, TaskSpec, Writer
+from gankit.specs import FOLDER, DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, Option, TaskSpec, Writer
 
 WEIGHTS = Path(__file__).parent / "weights"
 OUT = "gankit_plugins.voxel.output"
@@ -32,10 +32,13 @@ def register_tasks(register) -> None:
             Writer((".obj", ".stl", ".ply"), f"{OUT}:write_mesh", "one mesh file, the shapes side by side",
                    {"threshold": THRESHOLD}),
             Writer((".npy",), "gankit.images:write_npy", "the raw occupancies, (N, 1, S, S, S) float32 in [0, 1]"),
+            Writer((".binvox",), f"{OUT}:write_binvox", "binvox grids: one file, or NAME-0000.binvox … for several",
+                   {"threshold": THRESHOLD}),
         ),
         f"{OUT}:preview",
         description="3D shapes as occupancy grids",
-        sample_type="voxels", default_out="shapes",
+        sample_type="voxels", default_out="shapes", folder_data="gankit_plugins.voxel.files:load_folder",
+        channels_last=True,  # channels-last-3d: ~1.1x faster 3D convolutions on CPU (benchmarks/voxel.py)
     ))
 
 
@@ -55,7 +58,7 @@ def register_models(register) -> None:
         },
         default_dataset="primitives",
         default_weights=str(WEIGHTS / "primitives"),
-        train_defaults={"steps": 3000, "batch_size": 32, "lr_g": 2.5e-3, "lr_d": 1e-5, "beta1": 0.5,
+        train_defaults={"steps": 3000, "batch_size": 32, "lr_g": 2.5e-3, "lr_d": 1e-3, "beta1": 0.5,
                         "d_accuracy_threshold": 0.8, "sample_every": 500},
     ))
 
@@ -76,3 +79,15 @@ def register_metrics(register) -> None:
                                  ("1nna", "nna", "1-nearest-neighbour accuracy, generated vs real (50% ideal)")):
         register(MetricSpec(name, f"gankit_plugins.voxel.quality:{function}",
                             f"{what}; with a mean-shape baseline", kind="samples", sample_type="voxels"))
+    register(MetricSpec("classes", "gankit_plugins.voxel.classifier:classes",
+                        "share of samples two primitive classifiers (3D CNN, descriptor MLP) read with p >= 0.9, "
+                        "and the smallest class share (models of primitives)", kind="samples", sample_type="voxels"))
+
+
+@gankit.hookimpl
+def register_feature_extractors(register) -> None:
+    register(FeatureExtractorSpec(
+        "voxel", "gankit_plugins.voxel.classifier:feature_extractor",
+        "the bundled primitive classifier's 128-d embedding (3D CNN): FID/KID/PR for voxel models, offline",
+        sample_type="voxels",
+    ))

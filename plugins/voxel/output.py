@@ -141,6 +141,17 @@ def write_folder(samples: Tensor, folder: Path, columns: int | None = None, thre
     return f"{len(grids)} shapes as .npy, .{mesh_format} and .png ({folder.name}/0000.*…){note}"
 
 
+def write_binvox(samples: Tensor, path: Path, columns: int | None = None, threshold: float = 0.5) -> str:
+    """One shape: PATH.binvox; several: PATH-0000.binvox, PATH-0001.binvox, … (occupied at `threshold`)."""
+    from gankit_plugins.voxel.binvox import write_binvox as write
+
+    grids = _grids(samples) >= threshold
+    paths = [path] if len(grids) == 1 else [path.with_name(f"{path.stem}-{i:04d}.binvox") for i in range(len(grids))]
+    for grid, target in zip(grids, paths):
+        write(target, grid)
+    return f"{len(grids)} shape(s) as binvox ({paths[0].name}{'…' if len(paths) > 1 else ''})"
+
+
 def preview(samples: Tensor) -> Image.Image:
     """Renders of up to 16 shapes, 8 a row."""
     return render_grid(_grids(samples[:16]), 0.5, columns=8, size=64)

@@ -58,7 +58,6 @@ def mean_shape(train: Tensor) -> Tensor:
 
 def real_shapes(data: str, options: dict[str, Any], n: int, split: str, data_root: Any = None) -> Tensor:
     """`n` real grids of the data set's `split` (or of a folder), (n, 1, S, S, S)."""
-    from gankit.data import load_data
     from gankit.registry import get_registry
 
     registry = get_registry()
@@ -67,8 +66,10 @@ def real_shapes(data: str, options: dict[str, Any], n: int, split: str, data_roo
             dataset = registry.datasets[data].load(options=options, root=data_root, split=split, n=n)
         except TypeError:
             raise GankitError(f"data set {data!r} has no {split} split; give a folder of held-out shapes") from None
-    elif Path(data).expanduser().is_dir():
-        dataset = load_data(data, options, data_root, task=registry.task("voxel"))
+    elif Path(data).expanduser().is_dir():  # ModelNet layout: its train/test folders; else every file
+        from gankit_plugins.voxel.files import load_folder
+
+        dataset = load_folder(Path(data).expanduser(), options, split=split)
     else:
         raise GankitError(f"--data {data}: give a voxel data set (primitives) or a folder of shapes")
     count = min(n, len(dataset))
