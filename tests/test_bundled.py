@@ -28,7 +28,8 @@ def test_bundled_dcgan_pixels_for_a_seed_never_change():
     """Recorded before sampling moved onto tasks: refactoring must not change what users already generated."""
     expected = np.load(Path(__file__).parent / "data" / "dcgan-bundled-seed123.npy")
     got = gankit.load("dcgan", device="cpu").generate(6, seed=123).numpy()
-    assert np.abs(got - expected).max() <= 1e-6
+    # CPUs with other vector units round differently (1.7e-6 seen); a change of sampling moves pixels by far more
+    assert np.abs(got - expected).max() <= 1e-5
 
 
 def test_bundled_weights_are_small_fp16_and_documented():
