@@ -199,7 +199,7 @@ def _check_truncation(psi: float) -> None:
 
 
 def _check_seed(seed: int, n: int = 1) -> None:
-    if not 0 <= seed and seed + n - 1 <= MAX_SEED:
+    if not (0 <= seed and seed + n - 1 <= MAX_SEED):
         raise GankitError(f"seeds must be in 0…{MAX_SEED}, got {seed}" + (f" (with --n {n})" if n > 1 else ""))
 
 

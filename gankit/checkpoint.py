@@ -36,9 +36,18 @@ def load(path: str | Path) -> tuple[dict[str, Tensor], dict[str, Any]]:
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata() or {}
         tensors = load_file(str(path))
-        return tensors, json.loads(meta["state"])
+        state = json.loads(meta["state"])
     except (SafetensorError, KeyError, OSError, json.JSONDecodeError) as exc:
         raise GankitError(f"checkpoint {path} is unreadable ({exc}); start again without --resume") from None
+    missing = sorted(STATE_KEYS - set(state)) if isinstance(state, dict) else sorted(STATE_KEYS)
+    if missing:
+        raise GankitError(f"checkpoint {path} lacks {', '.join(missing)} in its state; it is damaged or not gankit's: "
+                          "start again without --resume")
+    return tensors, state
+
+
+STATE_KEYS = {"step", "elapsed", "model", "options", "data", "config", "opt_G", "opt_D"}
+"""What `Trainer.save_checkpoint` writes into a checkpoint's JSON state."""
 
 
 def optimizer_tensors(prefix: str, state_dict: dict) -> tuple[dict[str, Tensor], dict]:

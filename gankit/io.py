@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,6 +31,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 TMP_SUFFIX = ".tmp"
+TMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -46,14 +48,16 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temporaries(folder: Path) -> int:
-    """Delete `.NAME.*.tmp` files that killed writes left in `folder` and its subfolders; call it only while no other
-    process writes there (a trainer holding the run lock). Returns how many were removed."""
+def remove_stale_temporaries(*folders: Path) -> int:
+    """Delete the temporaries of `atomic_path` (``.NAME.<12 hex>.tmp``) that killed writes left in `folders` (not
+    below); call it only while no other process writes there (a trainer holding the run lock). Returns how many."""
     removed = 0
-    for tmp in folder.rglob(f".*{TMP_SUFFIX}"):
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-            removed += 1
+    for folder in folders:
+        for tmp in folder.glob(f".*{TMP_SUFFIX}"):
+            if TMP_NAME.fullmatch(tmp.name):
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                    removed += 1
     return removed
 
 

@@ -104,7 +104,12 @@ def model_spec_for(config: dict[str, Any]) -> ModelSpec:
     registry = get_registry()
     name = config["model"]
     if name not in registry.models:
-        package = config.get("plugin_package") or config.get("plugin") or name
+        plugin = config.get("plugin")
+        if plugin in registry.plugins:  # installed, but without this model (renamed, or a newer version's)
+            theirs = sorted(m.name for m in registry.models.values() if m.plugin == plugin)
+            raise GankitError(f"no model {name!r}: the installed plugin {plugin!r} has {', '.join(theirs) or 'no models'}; "
+                              f"upgrade {registry.plugins[plugin].package} if the model is newer")
+        package = config.get("plugin_package") or plugin or name
         raise GankitError(f"this model needs the gankit plugin {config.get('plugin', name)!r} (model {name!r}); install it: pip install {package}")
     return registry.models[name]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -45,6 +46,8 @@ class Option:
                 raise ValueError
         except ValueError:
             raise GankitError(f"option {name!r} must be of type {kind.__name__}, got {value!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise GankitError(f"option {name!r} must be a finite number, got {value!r}")
         if self.choices is not None and value not in self.choices:
             raise GankitError(f"option {name!r} must be one of {', '.join(map(str, self.choices))}; got {value!r}")
         if self.minimum is not None and value < self.minimum:
@@ -254,6 +257,9 @@ class TaskSpec:
     def writer_for(self, path: str | Path) -> Writer:
         """The writer for ``--out PATH``: by suffix, or the folder writer for a path without one."""
         path = Path(path)
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise GankitError(f"--out {path}: {blocking} is a file, not a folder; choose another --out")
         suffix = path.suffix.lower() if path.suffix and not path.is_dir() else FOLDER
         for writer in self.writers:
             if suffix in writer.suffixes:

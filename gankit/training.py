@@ -83,6 +83,11 @@ class StepBatches:
             step += 1
 
 
+def _ignore_ctrl_c(worker_id: int) -> None:
+    """Data-loader workers leave Ctrl-C to the trainer, which stops between steps (they would die mid-batch)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def batches(dataset: Dataset, config: TrainConfig, start_step: int, pin: bool) -> Iterator[Any]:
     """An endless stream of training batches; in-memory tensor data sets skip the DataLoader."""
     sampler = StepBatches(len(dataset), config.batch_size, config.seed, start_step, *distributed.world())
@@ -92,7 +97,7 @@ def batches(dataset: Dataset, config: TrainConfig, start_step: int, pin: bool) -
             yield tuple(t[index] for t in dataset.tensors)
     else:
         loader = DataLoader(dataset, batch_sampler=sampler, num_workers=config.workers, pin_memory=pin,
-                            persistent_workers=config.workers > 0)
+                            persistent_workers=config.workers > 0, worker_init_fn=_ignore_ctrl_c)
         yield from loader
 
 
@@ -261,12 +266,19 @@ class Trainer:
         def part(prefix: str) -> dict[str, Tensor]:
             return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
 
-        self.G.load_state_dict(part("G"))
-        self.D.load_state_dict(part("D"))
-        if self.ema is not None:
-            self.ema.generator.load_state_dict(part("G_ema") or part("G"))
-        self.opt_g.load_state_dict(checkpoint.optimizer_state("opt_G", tensors, state["opt_G"]))
-        self.opt_d.load_state_dict(checkpoint.optimizer_state("opt_D", tensors, state["opt_D"]))
+        try:
+            self.G.load_state_dict(part("G"))
+            self.D.load_state_dict(part("D"))
+            if self.ema is not None:
+                self.ema.generator.load_state_dict(part("G_ema") or part("G"))
+            self.opt_g.load_state_dict(checkpoint.optimizer_state("opt_G", tensors, state["opt_G"]))
+            self.opt_d.load_state_dict(checkpoint.optimizer_state("opt_D", tensors, state["opt_D"]))
+            if "rng.cpu" not in tensors:
+                raise KeyError("tensor rng.cpu is missing")
+        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+            first = " ".join(str(exc).split())[:240] or type(exc).__name__
+            raise GankitError(f"checkpoint {self.out / checkpoint.CHECKPOINT_NAME} does not fit the model it names "
+                              f"({first}); it is damaged: start again without --resume, or in another --out") from None
         for opt in (self.opt_g, self.opt_d):  # moments must share their parameter's memory format (channels-last)
             for param, entry in opt.state.items():
                 for key, value in entry.items():
@@ -299,28 +311,36 @@ class Trainer:
         metrics_log = (self.out / "metrics.jsonl").open("a", encoding="utf-8", buffering=1) if self.main else None
         started = time.perf_counter() - self.elapsed
         self.model.train()
-        stop = stop_between_steps()
         try:
-            with stop:
-                while self.step_count < config.steps:
-                    if distributed.any_process(torch.tensor(stop.requested, device=self.device)).item():
-                        raise KeyboardInterrupt
-                    self.train_one_step(stream, bar, metrics_log, started)
-        except KeyboardInterrupt:
-            bar.close()
-            if stop.requested:  # a clean stop between steps: the state is consistent, keep it
-                self.save_checkpoint(collective=False)  # other processes may already be gone
-                self.export()
-                raise Interrupted(f"training interrupted at step {self.step_count}; checkpoint saved in {self.out}; "
-                                  "continue with --resume") from None
-            kept = f"the checkpoint of step {self.last_good_checkpoint} is kept" if self.last_good_checkpoint else "no checkpoint yet"
-            raise Interrupted(f"training stopped at once (second Ctrl-C); {kept}; continue with --resume") from None
+            with stop_between_steps() as stop:  # installed until the interrupted run is saved
+                try:
+                    while self.step_count < config.steps:
+                        if self.stop_agreed(stop.requested):
+                            raise KeyboardInterrupt
+                        self.train_one_step(stream, bar, metrics_log, started)
+                except KeyboardInterrupt:
+                    bar.close()
+                    if stop.forced or not stop.requested:  # mid-step: the state may be half-updated, keep the last checkpoint
+                        kept = (f"the checkpoint of step {self.last_good_checkpoint} is kept" if self.last_good_checkpoint
+                                else "no checkpoint was written yet")
+                        raise Interrupted(f"training stopped at once (second Ctrl-C); {kept}; continue with --resume") from None
+                    self.save_checkpoint(collective=False)  # between steps: consistent; other processes may be gone
+                    self.export()
+                    raise Interrupted(f"training interrupted at step {self.step_count}; checkpoint saved in {self.out}; "
+                                      "continue with --resume") from None
         finally:
             bar.close()
             if metrics_log:
                 metrics_log.close()
         self.save_checkpoint()
         return self.export()
+
+    def stop_agreed(self, requested: bool) -> bool:
+        """Whether to stop now: this process's Ctrl-C flag, agreed by all processes under torchrun (one tiny
+        all-reduce a step, beside DDP's own), read without a device sync when training alone."""
+        if self.world_size == 1:
+            return requested
+        return bool(distributed.any_process(torch.tensor(requested, device=self.device)).item())
 
     def train_one_step(self, stream: Iterator[Any], bar, metrics_log, started: float) -> None:
         """One step, then what falls due at it: the log line, the preview, the checkpoint."""
@@ -349,8 +369,8 @@ class Trainer:
         if not self.main or not path.is_file():
             return
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        kept = [line for line in lines if _logged_step(line) <= self.step_count]
-        if len(kept) != len(lines):
+        kept = [line if line.endswith("\n") else line + "\n" for line in lines if 0 <= _logged_step(line) <= self.step_count]
+        if kept != lines:
             write_text(path, "".join(kept))
 
 
@@ -359,7 +379,7 @@ class stop_between_steps(contextlib.AbstractContextManager):
     steps with a consistent state; a second one interrupts at once."""
 
     def __init__(self) -> None:
-        self.requested = False
+        self.requested = self.forced = False
         self.previous = None
 
     def __enter__(self) -> "stop_between_steps":
@@ -369,6 +389,7 @@ class stop_between_steps(contextlib.AbstractContextManager):
 
     def _handle(self, signum, frame) -> None:
         if self.requested:
+            self.forced = True
             raise KeyboardInterrupt
         self.requested = True
 
@@ -426,12 +447,17 @@ def train(
         if data is not None and data != state["data"]:
             raise GankitError(f"{out} was trained on --data {state['data']}; resume it without --data or with the same")
         options, data = state["options"], state["data"]
+        newer = sorted(set(state["config"]) - {f.name for f in dataclasses.fields(TrainConfig)})
+        if newer:
+            raise GankitError(f"checkpoint {ckpt_path} has training option(s) {', '.join(newer)} that this gankit does not "
+                              "know (written by a newer version?); upgrade gankit, or start again without --resume")
         config = dataclasses.replace(TrainConfig(**state["config"]), **train_options)
     elif ckpt_path.exists():
         raise GankitError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
     else:
         config = TrainConfig(**{**spec.train_defaults, **train_options})
     config.check()
+    pick_device(config.device)  # a device this machine lacks fails before anything is written
     options = resolve_options(spec.options, options or {}, f"model {spec.name!r}")
     data = data or spec.default_dataset
     if not data:
@@ -452,18 +478,20 @@ def train(
     with run_lock(out) if rank == 0 else contextlib.nullcontext():
         trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)
         if rank == 0:
-            remove_stale_temporaries(out)
+            remove_stale_temporaries(out, out / "samples")
         if state is not None:
             trainer.restore(tensors, state)
             trainer.truncate_log()
             if trainer.step_count >= config.steps:
                 if exported_steps(out) == trainer.step_count:
                     raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
-                return trainer.export()  # stopped while exporting: finish the model directory from the checkpoint
-        if world_size > 1:  # same weights everywhere, different latents and augmentations per process
-            distributed.broadcast_module(gan)
-            torch.manual_seed(config.seed + 1000003 * rank + trainer.step_count)
-        path = trainer.run(progress=progress)
+        if trainer.step_count >= config.steps:  # stopped while exporting: finish the model directory from the checkpoint
+            path = trainer.export()
+        else:
+            if world_size > 1:  # same weights everywhere, different latents and augmentations per process
+                distributed.broadcast_module(gan)
+                torch.manual_seed(config.seed + 1000003 * rank + trainer.step_count)
+            path = trainer.run(progress=progress)
     distributed.barrier()
     return path
 

@@ -94,8 +94,8 @@ def main() -> None:
     export(run, WEIGHTS / "primitives", "voxel", command, "python scripts/train_bundled_voxel.py",
            lambda model: measure(model, args.samples),
            note=f"figures: {args.samples} samples (seeds 0..) against {args.samples} held-out primitives (test split); "
-                "`gankit eval voxel --data primitives --metrics cov,mmd,1nna,fid,classes --features voxel` reproduces "
-                "them. D's learning rate is 1e-3, not the paper's 1e-5: with 1e-5 D barely learns in a CPU-sized run "
+                f"`gankit eval voxel --data primitives --metrics cov,mmd,1nna,classes --n {args.samples}` reproduces all "
+                "but FID (its data-set side is the first --n training shapes, not the test split). D's learning rate is 1e-3, not the paper's 1e-5: with 1e-5 D barely learns in a CPU-sized run "
                 "and G makes noise blobs (`python scripts/train_bundled_voxel.py --recipe-check` trains both at 16^3)")
 
 

@@ -70,6 +70,8 @@ def test_config_may_only_name_registered_models_and_declared_options(cli, copy):
     assert_one_line_error(cli("run", copy), "option 'ngf' must be of type int")
     (copy / "config.json").write_text(json.dumps({**config, "model": "stylegan9", "plugin": "stylegan9", "plugin_package": "gankit-stylegan9"}))
     assert_one_line_error(cli("run", copy), "needs the gankit plugin 'stylegan9'", "pip install gankit-stylegan9")
+    (copy / "config.json").write_text(json.dumps({**config, "model": "dcgan-xl"}))  # its plugin (dcgan) is installed
+    assert_one_line_error(cli("run", copy), "no model 'dcgan-xl'", "plugin 'dcgan' has dcgan")
     (copy / "config.json").write_text("{not json")
     assert_one_line_error(cli("run", copy), "is not valid JSON")
 

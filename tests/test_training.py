@@ -63,6 +63,24 @@ def test_resume_refuses_what_would_lose_work(cli, tmp_path):
     assert cli("train", "dcgan", "--out", out, "--resume", "--steps", 3, "--quiet").code == 0
 
 
+@pytest.mark.parametrize("damage, fragment", [
+    (lambda t, s: t.pop("G.0.weight"), "0.weight"),
+    (lambda t, s: t.update({"D.0.weight": torch.zeros(2, 2)}), "size mismatch"),
+    (lambda t, s: s["config"].update(warp_drive=True), "warp_drive"),
+    (lambda t, s: s.pop("opt_D"), "lacks opt_D"),
+])
+def test_a_damaged_checkpoint_says_what_is_wrong_and_what_to_do(cli, tmp_path, damage, fragment):
+    from safetensors.torch import save_file
+
+    out = tmp_path / "run"
+    assert cli("train", "dcgan", "--out", out, "--steps", 2, "--quiet", *TINY).code == 0
+    tensors = load_file(out / "checkpoint.safetensors")
+    state = json.loads(__import__("safetensors").safe_open(str(out / "checkpoint.safetensors"), "pt").metadata()["state"])
+    damage(tensors, state)
+    save_file(tensors, out / "checkpoint.safetensors", metadata={"gankit_checkpoint": "1", "state": json.dumps(state)})
+    assert_one_line_error(cli("train", "dcgan", "--out", out, "--resume", "--steps", 3), "checkpoint", fragment, "without --resume")
+
+
 class Exploding(GANModel):
     """A tiny GAN whose generator loss turns NaN at a given step, or which is interrupted (Ctrl-C)."""
 
@@ -79,7 +97,8 @@ class Exploding(GANModel):
     def generator_loss(self, D, real, fake, condition):
         self.calls += 1
         if self.calls == self.options["interrupt_at"]:  # Ctrl-C in the middle of a step, after D's update
-            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(self.options["interrupts"]):
+                os.kill(os.getpid(), signal.SIGINT)
         loss, stats = super().generator_loss(D, real, fake, condition)
         return (loss * float("nan") if self.calls >= self.options["nan_at"] else loss), stats
 
@@ -88,7 +107,8 @@ class ExplodingPlugin:
     @gankit.hookimpl
     def register_models(self, register):
         register(ModelSpec("exploding", "unconditional-image", "tests.test_training:Exploding",
-                           options={"nan_at": Option(10**9), "interrupt_at": Option(-1), "image_size": Option(8), "channels": Option(1)}))
+                           options={"nan_at": Option(10**9), "interrupt_at": Option(-1), "interrupts": Option(1),
+                                    "image_size": Option(8), "channels": Option(1)}))
 
 
 @pytest.fixture
@@ -117,6 +137,12 @@ def test_ctrl_c_saves_a_resumable_checkpoint(exploding, tmp_path):
     assert state["step"] == 5 and load_file(out / "checkpoint.safetensors")["opt_D.0.step"] == 5  # D agrees with the count
     train("exploding", "digits", out, resume=True, steps=6, progress=False)
     assert json.loads((out / "config.json").read_text())["training"]["steps"] == 6
+
+    twice = tmp_path / "twice"  # a second Ctrl-C stops at once, mid-step: nothing half-updated is saved
+    with pytest.raises(Interrupted, match=r"stopped at once \(second Ctrl-C\); the checkpoint of step 4 is kept"):
+        train("exploding", "digits", twice, options={"interrupt_at": 6, "interrupts": 2}, steps=20, batch_size=8,
+              checkpoint_every=4, progress=False)
+    assert load_file(twice / "checkpoint.safetensors")["opt_D.0.step"] == 4 and not (twice / "model.safetensors").exists()
 
 
 def test_ctrl_c_in_a_real_process_saves_exports_and_says_how_to_resume(tmp_path):
@@ -244,6 +270,8 @@ def test_resume_finishes_an_interrupted_export_and_logs_each_step_once(tmp_path)
     train("dcgan", "digits", out, resume=True, steps=6, progress=False)
     (out / "checkpoint.safetensors").write_bytes(older)  # killed after logging steps 5, 6 but before their checkpoint
     (out / "config.json").unlink()  # … and in the middle of writing the model directory
+    with open(out / "metrics.jsonl", "a") as log:
+        log.write('{"step": 7, "ti')  # a line torn by the kill
     (out / ".model.safetensors.0123456789ab.tmp").write_bytes(b"half")
     (out / "samples").mkdir(exist_ok=True)
     (out / "samples" / ".step-000006.png.0123456789ab.tmp").write_bytes(b"half")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
+import gankit
 from gankit_plugins.voxel.binvox import read_binvox, write_binvox
 from gankit_plugins.voxel.files import VoxelFolder, read_grids
 from tests.conftest import assert_one_line_error
@@ -62,14 +63,18 @@ def test_train_on_a_folder_of_arrays_binvox_and_meshes(tmp_path, cli):
     ball[4:12, 4:12, 4:12] = 1
     np.save(data / "one.npy", ball)
     np.save(data / "stack.npy", np.stack([ball, ball[::-1]])[:, None])  # (N, 1, S, S, S)
-    np.savez(data / "more.npz", a=ball > 0, b=np.pad(ball, 8)[::2, ::2, ::2])  # bool, and 32³ resampled to 16³
+    np.savez(data / "more.npz", a=ball > 0, b=np.pad(ball, 8))  # bool, and a 32³ grid resampled to 16³
+    small = read_grids(data / "more.npz", 16)[1]  # the 8³ cube at 12..19 of 32³ becomes the 4³ cube at 6..9 of 16³
+    assert small[6:10, 6:10, 6:10].min() > 0.9 and abs(small.sum() - 64) < 16
     write_binvox(data / "w.binvox", ball > 0)
     trimesh.creation.icosphere(2, 1.0).export(data / "s.off")
     assert len(VoxelFolder(data, 16)) == 7
     result = cli("train", "voxel", "--data", data, "--out", tmp_path / "run", "--steps", 2, "--batch-size", 4, *TINY)
     assert result.code == 0, result
-    result = cli("run", tmp_path / "run", "--n", 2, "--threshold", 0.0, "--out", tmp_path / "g.binvox")
-    assert result.code == 0 and read_binvox(tmp_path / "g-0001.binvox")[0].all(), result
+    result = cli("run", tmp_path / "run", "--n", 2, "--threshold", 0.3, "--out", tmp_path / "g.binvox")
+    assert result.code == 0, result
+    grids = gankit.load(tmp_path / "run", device="cpu").generate(2, seed=0)[:, 0].numpy() >= 0.3
+    assert all(np.array_equal(read_binvox(tmp_path / f"g-000{i}.binvox")[0], grids[i]) for i in range(2))
 
 
 @pytest.mark.parametrize("name, write, fragment", [

@@ -142,5 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a file or folder the checks did not foresee (full disk, permissions, …): still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc}; check the path and free space, then try again", err=True)
+        sys.exit(1)
 
 

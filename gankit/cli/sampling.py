@@ -126,7 +126,12 @@ def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path,
 
     from gankit.sampling import parse_seeds
 
-    groups = [parse_seeds(s) for s in (a, b, c)]
+    groups = []
+    for flag, text in (("--a", a), ("--b", b), ("--c", c)):
+        try:
+            groups.append(parse_seeds(text))
+        except GankitError as exc:
+            raise GankitError(f"{flag}: {exc}") from None
     m = load_model(model, device)
     m.task_spec.writer_for(out)
     inputs, options = _inputs_and_writer_options(m, extra)

@@ -61,8 +61,10 @@ def train(ctx: click.Context, model: str, data: str | None, out: Path | None, re
           data_root: Path | None, skip_bad: bool, quiet: bool, **flags: Any) -> None:
     """Train MODEL (a registered model name) on --data, writing checkpoints and a model directory to --out.
 
-    Ctrl-C saves a checkpoint; --resume continues from it. `gankit train MODEL --help` shows MODEL's own
-    options and training defaults; every training knob is described in docs/training.md.
+    Ctrl-C finishes the current step and saves a checkpoint (a second Ctrl-C stops at once); --resume
+    continues from it, and also finishes a run killed while writing its model directory. `gankit train MODEL
+    --help` shows MODEL's own options and training defaults; every training knob is described in
+    docs/training.md.
     """
     from gankit.training import train as run_training
 

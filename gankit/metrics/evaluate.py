@@ -63,6 +63,10 @@ def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), feature
     specs = [registry.metric(m) for m in metrics]
     if n < 2:
         raise GankitError(f"--n must be at least 2, got {n}")
+    if batch_size < 1:
+        raise GankitError(f"--batch-size must be at least 1, got {batch_size}")
+    if workers < 0:
+        raise GankitError(f"--workers must be 0 or more, got {workers}")
     sides = [Side.parse("A", a)] + ([Side.parse("B", b)] if b is not None else [])
     result: dict[str, Any] = {"n_a": None, "n_b": None, "features": features, "resize": None}
     feature_metrics = [m for m in specs if m.kind == "features"]

@@ -53,6 +53,8 @@ def probe(model, data: str | None = None, train: int = 5000, test: int = 2000, d
     from gankit.data import load_data
 
     data = data or model.spec.default_dataset
+    if train < 2 or test < 1:
+        raise GankitError(f"the probe needs at least 2 training and 1 held-out samples; got --train {train} --test {test}")
 
     dataset = load_data(data, model.gan.options, data_root, task=model.task_spec)
     train_x, train_y = collect(dataset, train)

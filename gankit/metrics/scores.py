@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gankit.errors import GankitError
 from gankit.metrics.stats import frechet_distance
 
 
@@ -31,8 +32,11 @@ def kid_metric(real: FeatureSet, fake: FeatureSet) -> dict[str, float]:
     return {"kid": mean, "kid_std": std}
 
 
-def prdc_metric(real: FeatureSet, fake: FeatureSet) -> dict[str, float]:
-    return prdc(real.features, fake.features)
+def prdc_metric(real: FeatureSet, fake: FeatureSet, k: int = 3) -> dict[str, float]:
+    fewest = min(len(real.features), len(fake.features))
+    if fewest <= k:
+        raise GankitError(f"precision/recall need more than k = {k} samples per side; got {fewest}: raise --n")
+    return prdc(real.features, fake.features, k)
 
 
 def kid(real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:

@@ -61,6 +61,8 @@ def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise GankitError(f"{path} is not a statistics file with arrays mu and sigma ({exc})") from None
     if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
         raise GankitError(f"{path}: mu has shape {mu.shape} and sigma {sigma.shape}; expected (d,) and (d, d)")
+    if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
+        raise GankitError(f"{path}: mu or sigma holds NaN or inf values; compute the statistics again")
     return mu, sigma
 
 

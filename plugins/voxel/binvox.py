@@ -1,6 +1,6 @@
 """The ``.binvox`` voxel format (Patrick Min's binvox, used by ShapeNet's voxelizations): reader and writer.
 
-A text header, then run-length-encoded occupancy (see ``docs/voxel-formats.md``)::
+A text header, then run-length-encoded occupancy (see ``docs/voxels.md``)::
 
     #binvox 1
     dim D D D
@@ -29,7 +29,7 @@ def read_binvox(path: str | Path) -> tuple[np.ndarray, tuple[float, float, float
     raw = path.read_bytes()
     try:
         dims, translate, scale, start = _header(raw)
-    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+    except (ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
         raise GankitError(f"{path}: not a binvox file ({exc})") from None
     runs = np.frombuffer(raw[start:], dtype=np.uint8)
     if len(runs) % 2:

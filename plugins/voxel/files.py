@@ -30,7 +30,7 @@ def read_grids(path: Path, size: int) -> np.ndarray:
     """Every grid in one file as (K, S, S, S) float32 in [0, 1]; a one-line error naming the file otherwise."""
     suffix = path.suffix.lower()
     if suffix in ARRAY_SUFFIXES:
-        grids = _array_grids(path)
+        grids = np.concatenate([resample(g, size) for g in _array_grids(path)])  # arrays may differ in size
     elif suffix == ".binvox":
         from gankit_plugins.voxel.binvox import read_binvox
 
@@ -48,7 +48,7 @@ def read_grids(path: Path, size: int) -> np.ndarray:
     return grids
 
 
-def _array_grids(path: Path) -> np.ndarray:
+def _array_grids(path: Path) -> list[np.ndarray]:
     try:
         loaded = np.load(path, allow_pickle=False)
         if hasattr(loaded, "files"):  # .npz: every array in it
@@ -64,16 +64,18 @@ def _array_grids(path: Path) -> np.ndarray:
     for array in arrays:
         if array.dtype.kind not in "biuf":
             raise GankitError(f"{path}: grids must be numbers or booleans, got dtype {array.dtype}")
+        if array.size == 0:
+            raise GankitError(f"{path}: an empty array {tuple(array.shape)} holds no grid")
         if array.ndim == 5 and array.shape[1] == 1:
             array = array[:, 0]
         if array.ndim == 3:
             array = array[None]
         _check_cubic(path, array)
         grids.append(array.astype(np.float32))
-    grids = np.concatenate(grids)
-    if not np.isfinite(grids).all() or grids.min() < 0 or grids.max() > 1:
-        raise GankitError(f"{path}: occupancies must lie in [0, 1] (found {np.nanmin(grids):.3g} to {np.nanmax(grids):.3g}, "
-                          "or NaN); save 0/1 or probabilities")
+    for array in grids:
+        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+            raise GankitError(f"{path}: occupancies must lie in [0, 1] (found {np.nanmin(array):.3g} to "
+                              f"{np.nanmax(array):.3g}, or NaN); save 0/1 or probabilities")
     return grids
 
 
