@@ -14,10 +14,8 @@ from torch.utils.data import Dataset
 from gankit.errors import GankitError
 
 
-def collect(dataset: Dataset, count: int, start: int = 0) -> tuple[Tensor, Tensor]:
-    if len(dataset) < start + count:
-        raise GankitError(f"the data set has {len(dataset)} labelled images; the probe needs {start + count}")
-    items = [dataset[i] for i in range(start, start + count)]
+def collect(dataset: Dataset, indices: list[int]) -> tuple[Tensor, Tensor]:
+    items = [dataset[i] for i in indices]
     images = torch.stack([x for x, _ in items])
     labels = torch.as_tensor([int(y) for _, y in items])
     return images, labels
@@ -57,8 +55,11 @@ def probe(model, data: str | None = None, train: int = 5000, test: int = 2000, d
         raise GankitError(f"the probe needs at least 2 training and 1 held-out samples; got --train {train} --test {test}")
 
     dataset = load_data(data, model.gan.options, data_root, task=model.task_spec)
-    train_x, train_y = collect(dataset, train)
-    test_x, test_y = collect(dataset, test, start=train)
+    if len(dataset) < train + test:
+        raise GankitError(f"the data set has {len(dataset)} labelled samples; the probe needs {train + test} (--train + --test)")
+    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0)).tolist()  # folders come sorted by class
+    train_x, train_y = collect(dataset, order[:train])
+    test_x, test_y = collect(dataset, order[train : train + test])
     if len(train_y.unique()) < 2:
         raise GankitError(f"--data {data} has a single label; the probe needs labelled data (e.g. digits, mnist)")
     d_train, d_test = features_of(model, train_x), features_of(model, test_x)
