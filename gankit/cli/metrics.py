@@ -35,7 +35,7 @@ def metric_options(command):
     return command
 
 
-UPPER = {"fid", "kid", "psnr", "ssim", "mmd", "cov"}
+UPPER = {"fid", "kid", "psnr", "ssim", "mmd", "cov", "1nna"}
 
 
 def _evaluate(metrics: tuple[str, ...], a: str, b: str | None, save_stats: Path | None = None, **kwargs: Any) -> dict:
