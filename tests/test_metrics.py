@@ -191,6 +191,7 @@ def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, ince
     weights = ["--inception-weights", inception_weights, "--workers", 0]
     result = run_gankit("eval", image_folders / "a", image_folders / "b", "--metrics", "fid,kid,prdc", "--json", "--quiet", *weights)
     data = json.loads(result.stdout)
+    assert "kid_std understates the uncertainty" in result.stderr  # few images: said, not hidden
     assert {"fid", "kid", "kid_std", "precision", "recall", "density", "coverage"} <= set(data)
     (tmp_path / "empty").mkdir()
     assert_one_line_error(run_gankit("fid", tmp_path / "empty", image_folders / "a", *weights), "no images found")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gankit.errors import GankitError
-from gankit.metrics.scores import FeatureSet
+from gankit.metrics.scores import KID_SUBSET_SIZE, FeatureSet
 from gankit.metrics.stats import load_stats, save_stats
 from gankit.registry import get_registry
 
@@ -79,6 +79,9 @@ def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), feature
             _check_dims(sets, notes)
             for metric in feature_metrics:
                 result |= metric.compute(*sets)
+            if "kid_std" in result and all(s.n is not None and s.n <= KID_SUBSET_SIZE for s in sets) and notes is not None:
+                notes.append(f"with at most {KID_SUBSET_SIZE} samples per side every KID subset holds all of the smaller "
+                             "side: kid_std understates the uncertainty (0 when both sides have as many); use more samples")
     for metric in (m for m in specs if m.kind == "samples"):
         mine = {k: metric.options[k].coerce(k, v) for k, v in metric_options.items() if k in metric.options}
         result |= _samples_metric(metric, sides, n, seed, device, data_root, mine)

@@ -39,7 +39,11 @@ def prdc_metric(real: FeatureSet, fake: FeatureSet, k: int = 3) -> dict[str, flo
     return prdc(real.features, fake.features, k)
 
 
-def kid(real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
+KID_SUBSET_SIZE = 1000
+
+
+def kid(real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = KID_SUBSET_SIZE,
+        seed: int = 0) -> tuple[float, float]:
     """Kernel Inception Distance (Bińkowski et al. 2018): unbiased MMD² with the kernel (x·y/d + 1)³.
 
     Averaged over random subsets; returns (mean, std over subsets).
