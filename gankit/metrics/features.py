@@ -17,6 +17,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from gankit.data import image_files
+from gankit.devices import pick_device, to_channels_last, to_device
 from gankit.errors import GankitError
 from gankit.metrics.stats import RunningStats
 
@@ -71,15 +72,14 @@ def folder_batches(folder: Path, extractor, batch_size: int, workers: int) -> tu
 
 def load_extractor(spec, weights: str | None, device: str):
     """The registered feature extractor on its device; image extractors channels-last (about 1.8x faster on CPU)."""
-    from gankit.devices import pick_device
-
     extractor = spec.load(weights).to(pick_device(device))
     extractor.sample_type = spec.sample_type
-    return (extractor.to(memory_format=torch.channels_last) if _reads_images(extractor) else extractor).eval()
+    return (to_channels_last(extractor) if _reads_images(extractor) else extractor).eval()
 
 
 def _reads_images(extractor) -> bool:
-    return extractor.sample_type == "image"
+    """`load_extractor` records the spec's sample type; an extractor built directly reads images, the default."""
+    return getattr(extractor, "sample_type", "image") == "image"
 
 
 def side_batches(side, sides: list, extractor, n: int, seed: int, batch_size: int, workers: int, device: str,
@@ -144,8 +144,7 @@ def feature_pass(batches: Iterator[Tensor], total: int, extractor, keep: bool, l
     kept = []
     with tqdm(total=total, unit="img", desc=label, disable=not progress, dynamic_ncols=True) as bar:
         for batch in batches:
-            x = batch.to(device)
-            x = x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+            x = to_device(batch, device, channels_last=_reads_images(extractor))
             features = extractor(x).double().cpu().numpy()
             stats.update(features)
             if keep:
