@@ -418,13 +418,15 @@ def train(
     skip_bad: bool = False,
     command: str | None = None,
     progress: bool = True,
+    init: str | Path | None = None,
     **train_options: Any,
 ) -> Path:
     """Train a registered model on `data` into the run directory `out`; returns `out` (a model directory).
 
     `options` are the model's own options; `train_options` are `TrainConfig` fields (steps, batch_size, …),
     over the model's `train_defaults`. With `resume`, continue from ``out/checkpoint.safetensors`` with the
-    saved options, data and optimizer state; only steps, device, workers and intervals may change.
+    saved options, data and optimizer state; only steps, device, workers and intervals may change. With `init`
+    (a model directory, Hub id or registered name), a new run starts from that model's weights and options.
     """
     from gankit.registry import get_registry
 
@@ -434,7 +436,11 @@ def train(
     unknown = sorted(set(train_options) - {f.name for f in dataclasses.fields(TrainConfig)})
     if unknown:
         raise GankitError(f"unknown training option {', '.join(unknown)}")
-    state = tensors = None
+    state = tensors = start = None
+    if init is not None:
+        if resume:
+            raise GankitError("--init starts a new run from a model's weights and --resume continues a run; pass one of them")
+        start, options = initial_weights(init, spec, options)
     if resume:
         if not ckpt_path.is_file():
             raise GankitError(f"nothing to resume: {ckpt_path} does not exist; drop --resume to start a new run")
@@ -471,6 +477,10 @@ def train(
     rank, world_size = distributed.world()
     torch.manual_seed(config.seed)
     gan = spec.build(options)
+    if start is not None:
+        from gankit.modelio import load_weights
+
+        load_weights(gan, start)
     dataset = load_data(data, gan.options, data_root, skip_bad, get_registry().task_of(spec))
     if state is None:
         gan.prepare(dataset)
@@ -494,6 +504,18 @@ def train(
             path = trainer.run(progress=progress)
     distributed.barrier()
     return path
+
+
+def initial_weights(init: str | Path, spec: ModelSpec, options: dict[str, Any] | None) -> tuple[Path, dict[str, Any]]:
+    """The model directory `init` names, and its options under the given ones (for a run that starts from it)."""
+    from gankit.modelio import read_config
+    from gankit.resolve import locate
+
+    folder, _ = locate(init)
+    config = read_config(folder)
+    if config["model"] != spec.name:
+        raise GankitError(f"--init {init} holds a {config['model']!r} model, not {spec.name!r}; start from a {spec.name} model")
+    return folder, {**config.get("options", {}), **(options or {})}
 
 
 def exported_steps(out: Path) -> int | None:

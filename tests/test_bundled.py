@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -65,23 +66,25 @@ def test_bundled_stackgan_answers_the_users_first_command_offline(tmp_path):
     assert Image.open(tmp_path / "x.png").size == (8 * 66 + 2, 66 + 2)  # one row: 8 samples of 64x64
 
 
-def test_shapes_reader_reads_held_out_shapes():
-    from gankit_plugins.stackgan.reader import read
+@pytest.mark.parametrize("judge", ["cnn", "descriptors"])
+def test_shapes_readers_read_held_out_shapes(judge):
+    from gankit_plugins.stackgan.reader import load_reader, read
     from gankit_plugins.stackgan.shapes import ATTRIBUTES, make_shapes
 
     images, _, labels = make_shapes(600, 64, seed=303, seen_only=False)  # trained on seed 101
-    got = read(torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1))
+    got = read(torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1), load_reader(judge))
     for j, name in enumerate(ATTRIBUTES):
-        assert (got[name] == torch.from_numpy(labels[:, j])).float().mean() >= 0.98, name
+        assert (got[name] == torch.from_numpy(labels[:, j])).float().mean() >= 0.98, (judge, name)
 
 
 def test_bundled_stackgan_draws_what_the_caption_says():
     from gankit_plugins.stackgan.reader import text_match
 
     result = text_match(gankit.load("stackgan", device="cpu"), n=216, seed=1)  # 2 samples per prompt, other seeds than the card's
-    # what the bundled weights do today (the card has the figures on 864 samples): the background always follows
-    # the caption, the shape's colour and size often (chance: 1/7 and 1/2); shape and position not yet (issue 8)
-    assert result["background_accuracy"] >= 0.95 and result["colour_accuracy"] >= 0.3 and result["size_accuracy"] >= 0.55, result
+    # the card has the figures on 864 samples (cnn reader: text-match 72% seen, 43% unseen); margins for 216 others
+    assert result["text_match"] >= 0.55 and result["text_match_unseen"] >= 0.25, result
+    assert min(result[f"{k}_accuracy"] for k in ("colour", "background", "size", "position")) >= 0.9, result
+    assert result["shape_accuracy"] >= 0.6 and result["text_match_descriptors"] >= 0.25, result  # the other judge agrees in part
     assert result["text_match_mismatched"] < 0.05, result  # the metric is not high by chance
     card = (STACKGAN_WEIGHTS / "shapes" / "README.md").read_text()
     assert "text-match, seen pairs" in card and "python scripts/train_bundled_stackgan.py" in card

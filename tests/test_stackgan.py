@@ -119,3 +119,17 @@ def test_captioned_folders_sidecar_jsonl_and_the_cub_layout(tmp_path, cli):
     assert result.code == 0, result
     vocabulary = json.loads((tmp_path / "run" / "config.json").read_text())["options"]["vocabulary"].split()
     assert set(vocabulary) == {w for c in captions for w in c.split()}  # recorded for unknown-word warnings
+
+
+def test_stage_two_trains_on_the_stage_one_of_init(tmp_path, cli):
+    first = train("stackgan", "shapes", tmp_path / "s1", options={**TINY, "stage": 1}, steps=3, batch_size=8, progress=False)
+    result = cli("train", "stackgan", "--init", first, "--stage", 2, "--out", tmp_path / "s2", "--steps", 3, "--batch-size", 8, "--quiet")
+    assert result.code == 0, result
+    before, after = (gankit.load(p, device="cpu").gan.generator for p in (first, tmp_path / "s2"))
+    for (name, a), b in zip(before.stage1.named_parameters(), after.stage1.parameters()):
+        assert torch.equal(a, b), name  # Stage I stays as --init trained it
+    assert not all(torch.equal(a, b) for a, b in zip(before.stage2.parameters(), after.stage2.parameters()))
+    options = json.loads((tmp_path / "s2" / "config.json").read_text())["options"]
+    assert options["ngf"] == TINY["ngf"] and options["stage"] == 2  # --init's options, under the ones given
+    assert_one_line_error(cli("train", "stackgan", "--init", first, "--resume", "--out", tmp_path / "s2"), "--init", "--resume")
+    assert_one_line_error(cli("train", "dcgan", "--init", first, "--out", tmp_path / "d"), "'stackgan' model")

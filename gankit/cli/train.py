@@ -29,7 +29,7 @@ def train_params(model: str | None) -> list[click.Parameter]:
         spec = get_registry().model(model)
         overrides, declared = spec.train_defaults, spec.options
     params: list[click.Parameter] = []
-    taken = {f.name for f in cli_knobs()} | {"data", "out", "resume", "option", "data_root", "skip_bad", "quiet", "help"}
+    taken = {f.name for f in cli_knobs()} | {"data", "out", "resume", "init", "option", "data_root", "skip_bad", "quiet", "help"}
     for name, option in declared.items():
         if name not in taken:
             kind = click.BOOL if option.type is bool else option.type
@@ -52,12 +52,13 @@ def train_params(model: str | None) -> list[click.Parameter]:
 @click.option("--data", help="Built-in data set name, torchvision data set (mnist, fashion-mnist, cifar10, celeba) or image folder.")
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory [default: runs/MODEL].")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--init", metavar="MODEL", help="Start from this model's weights and options (a directory, Hub id or registered name): fine-tuning, or a later stage.")
 @click.option("-o", "--option", "model_options", multiple=True, metavar="KEY=VALUE", help="Any other model option (repeatable; `gankit info MODEL` lists them).")
 @click.option("--data-root", type=click.Path(path_type=Path), help="Where torchvision data sets are downloaded.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images or clips (and say how many) instead of stopping.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def train(ctx: click.Context, model: str, data: str | None, out: Path | None, resume: bool, model_options: tuple[str, ...],
+def train(ctx: click.Context, model: str, data: str | None, out: Path | None, resume: bool, init: str | None, model_options: tuple[str, ...],
           data_root: Path | None, skip_bad: bool, quiet: bool, **flags: Any) -> None:
     """Train MODEL (a registered model name) on --data, writing checkpoints and a model directory to --out.
 
@@ -82,6 +83,6 @@ def train(ctx: click.Context, model: str, data: str | None, out: Path | None, re
     out = out or Path("runs") / model
     command = "gankit " + " ".join(shlex.quote(a) for a in (ctx.obj or {}).get("argv", sys.argv[1:]))
     path = run_training(model, data, out, options=options, resume=resume, data_root=data_root, skip_bad=skip_bad,
-                        command=command, progress=not quiet, **train_options)
+                        command=command, progress=not quiet, init=init, **train_options)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, one process speaks
         click.echo(f"trained model written to {path} (sample it: gankit run {path})")

@@ -45,15 +45,18 @@ def register_models(register) -> None:
             "ndf": Option(32, "Stage I discriminator width", minimum=4),
             "ngf2": Option(8, "Stage II generator width (its residual blocks have 4x as many channels)", minimum=4),
             "ndf2": Option(16, "Stage II discriminator width", minimum=4),
+            "text_norm": Option(True, "Stage I generator: the text sets every upsampling layer's BatchNorm scale and shift (paper: off)"),
+            "projection": Option(True, "discriminators: add a projection term, image features · text, to the joined logit (paper: off)"),
+            "stage2_residual": Option(True, "Stage II draws a correction to Stage I's picture upscaled, not a new picture (paper: off)"),
             "kl_weight": Option(1.0, "weight of the KL term of conditioning augmentation (paper 1; authors' COCO 2)", minimum=0.0),
-            "stage": Option(0, "0: Stage I then Stage II (frozen Stage I); 1 or 2: that stage only", choices=(0, 1, 2)),
+            "stage": Option(0, "0: Stage I then Stage II (frozen Stage I); 1: Stage I only; 2: Stage II only, on the Stage I of --init", choices=(0, 1, 2)),
             "stage1_fraction": Option(0.5, "with stage 0, the share of the steps that trains Stage I", minimum=0.0, maximum=1.0),
             "vocabulary": Option("", "words of the training captions (filled when training starts)"),
             "preview_prompts": Option("", "captions of the preview's rows, |-separated (filled when training starts)"),
         },
         default_dataset="shapes",
         default_weights=str(WEIGHTS / "shapes"),
-        train_defaults={"steps": 5000, "batch_size": 64},
+        train_defaults={"steps": 5000, "batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4},
     ))
 
 

@@ -66,24 +66,50 @@ class ResidualBlock(nn.Module):
         return F.relu(x + self.body(x))
 
 
+class ConditionalUpsample(nn.Module):
+    """×2 upsampling whose BatchNorm scale and shift come from the text code c (conditional BN): the text steers
+    every resolution, not only the first layer."""
+
+    def __init__(self, cin: int, cout: int, ca_dim: int) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=False))
+        self.norm = nn.BatchNorm2d(cout, affine=False)
+        self.affine = nn.Linear(ca_dim, cout * 2)
+        nn.init.zeros_(self.affine.weight)
+        nn.init.zeros_(self.affine.bias)
+
+    def forward(self, x: Tensor, c: Tensor) -> Tensor:
+        gain, bias = self.affine(c)[:, :, None, None].chunk(2, dim=1)
+        return F.relu(self.norm(self.conv(x)) * (1 + gain) + bias)
+
+
 class Stage1Generator(nn.Module):
-    def __init__(self, ca_dim: int, latent_dim: int, width: int, size: int) -> None:
+    def __init__(self, ca_dim: int, latent_dim: int, width: int, size: int, conditional_norm: bool) -> None:
         super().__init__()
         self.width = width * 8
         self.fc = nn.Sequential(nn.Linear(ca_dim + latent_dim, self.width * 16, bias=False), nn.BatchNorm1d(self.width * 16), nn.ReLU(True))
         blocks, w = [], self.width
         for _ in range(int(math.log2(size)) - 2):
-            blocks.append(upsample(w, max(w // 2, width)))
+            blocks.append(ConditionalUpsample(w, max(w // 2, width), ca_dim) if conditional_norm else upsample(w, max(w // 2, width)))
             w = max(w // 2, width)
-        self.up = nn.Sequential(*blocks, nn.Conv2d(w, 3, 3, 1, 1), nn.Tanh())
+        self.blocks = nn.ModuleList(blocks)
+        self.out = nn.Sequential(nn.Conv2d(w, 3, 3, 1, 1), nn.Tanh())
 
     def forward(self, c: Tensor, z: Tensor) -> Tensor:
-        return self.up(self.fc(torch.cat([c, z], 1)).view(-1, self.width, 4, 4))
+        h = self.fc(torch.cat([c, z], 1)).view(-1, self.width, 4, 4)
+        for block in self.blocks:
+            h = block(h, c) if isinstance(block, ConditionalUpsample) else block(h)
+        return self.out(h)
 
 
 class Stage2Generator(nn.Module):
-    def __init__(self, ca_dim: int, width: int, upscale: int, blocks: int = 2) -> None:
+    """Stage I's picture, encoded and joined with c₂, through residual blocks and up to the final size; with
+    `residual`, what it draws is a correction added to Stage I's picture upscaled (zero at the start, so that
+    Stage II begins where Stage I is and only has to sharpen it)."""
+
+    def __init__(self, ca_dim: int, width: int, upscale: int, residual: bool, blocks: int = 2) -> None:
         super().__init__()
+        self.residual_output, self.upscale = residual, upscale
         w = width * 4
         self.encode = nn.Sequential(nn.Conv2d(3, width, 3, 1, 1), nn.ReLU(True), *downsample(width, w))
         self.joint = nn.Sequential(nn.Conv2d(w + ca_dim, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(True))
@@ -92,18 +118,27 @@ class Stage2Generator(nn.Module):
         for _ in range(int(math.log2(upscale)) + 1):  # undo the encoder's halving, then upscale
             ups.append(upsample(cur, max(cur // 2, width)))
             cur = max(cur // 2, width)
-        self.up = nn.Sequential(*ups, nn.Conv2d(cur, 3, 3, 1, 1), nn.Tanh())
+        last = nn.Conv2d(cur, 3, 3, 1, 1)
+        if residual:
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+        self.up = nn.Sequential(*ups, last, nn.Identity() if residual else nn.Tanh())
 
     def forward(self, low: Tensor, c: Tensor) -> Tensor:
         h = self.encode(low)
         h = self.joint(torch.cat([h, c[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])], 1))
-        return self.up(self.residual(h))
+        out = self.up(self.residual(h))
+        if self.residual_output:
+            out = (F.interpolate(low, scale_factor=self.upscale, mode="bilinear", align_corners=False) + out).clamp(-1, 1)
+        return out
 
 
 class MatchingDiscriminator(nn.Module):
-    """Image → 4×4 features, joined with the compressed text embedding → one logit."""
+    """Image → 4×4 features, joined with the compressed text embedding → one logit; with `projection`, plus the
+    inner product of the image features with a projection of the text, place by place (after Miyato & Koyama
+    2018), so that both what is drawn and where it is drawn answer the caption."""
 
-    def __init__(self, embed_dim: int, width: int, size: int, text_dim: int = 128) -> None:
+    def __init__(self, embed_dim: int, width: int, size: int, projection: bool, text_dim: int = 128) -> None:
         super().__init__()
         layers, w = downsample(3, width, norm=False), width
         for _ in range(int(math.log2(size)) - 3):
@@ -112,11 +147,15 @@ class MatchingDiscriminator(nn.Module):
         self.image = nn.Sequential(*layers)
         self.text = nn.Sequential(nn.Linear(embed_dim, text_dim), nn.LeakyReLU(0.2, True))
         self.joint = nn.Sequential(nn.Conv2d(w + text_dim, w, 1), nn.BatchNorm2d(w), nn.LeakyReLU(0.2, True), nn.Conv2d(w, 1, 4))
+        self.projection = nn.Linear(text_dim, w * 16, bias=False) if projection else None
 
     def forward(self, x: Tensor, embedding: Tensor) -> Tensor:
         h = self.image(x)
-        t = self.text(unit_scale(embedding))[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])
-        return self.joint(torch.cat([h, t], 1)).flatten()
+        text = self.text(unit_scale(embedding))
+        logit = self.joint(torch.cat([h, text[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])], 1)).flatten()
+        if self.projection is not None:
+            logit = logit + (h.flatten(1) * self.projection(text)).sum(1) / h.shape[2] / h.shape[3]
+        return logit
 
 
 class StackGenerator(nn.Module):
@@ -126,8 +165,8 @@ class StackGenerator(nn.Module):
         super().__init__()
         self.latent_dim, self.ca_dim = o["latent_dim"], o["ca_dim"]
         self.ca1, self.ca2 = ConditioningAugmentation(embed_dim, o["ca_dim"]), ConditioningAugmentation(embed_dim, o["ca_dim"])
-        self.stage1 = Stage1Generator(o["ca_dim"], o["latent_dim"], o["ngf"], o["stage1_size"])
-        self.stage2 = Stage2Generator(o["ca_dim"], o["ngf2"], o["image_size"] // o["stage1_size"])
+        self.stage1 = Stage1Generator(o["ca_dim"], o["latent_dim"], o["ngf"], o["stage1_size"], o["text_norm"])
+        self.stage2 = Stage2Generator(o["ca_dim"], o["ngf2"], o["image_size"] // o["stage1_size"], o["stage2_residual"])
         self.stage = 2 if o["stage"] != 1 else 1
         self.kl = torch.zeros(())
 
@@ -149,8 +188,8 @@ class StageDiscriminator(nn.Module):
 
     def __init__(self, o: dict[str, Any], embed_dim: int) -> None:
         super().__init__()
-        self.stage1 = MatchingDiscriminator(embed_dim, o["ndf"], o["stage1_size"])
-        self.stage2 = MatchingDiscriminator(embed_dim, o["ndf2"], o["image_size"])
+        self.stage1 = MatchingDiscriminator(embed_dim, o["ndf"], o["stage1_size"], o["projection"])
+        self.stage2 = MatchingDiscriminator(embed_dim, o["ndf2"], o["image_size"], o["projection"])
         self.stage1_size = o["stage1_size"]
 
     def forward(self, x: Tensor, embedding: Tensor) -> Tensor:

@@ -1,8 +1,9 @@
-"""The shapes attribute reader, trained by ``scripts/train_shapes_reader.py``, and the ``text-match`` metric.
+"""The shapes attribute readers, trained by ``scripts/train_shapes_reader.py``, and the ``text-match`` metric.
 
-The reader reads a picture's shape colour, shape, background colour, size and position. It judges text→image
-models (does the picture show what the caption names?) and its 256-d penultimate layer is the ``shapes``
-feature space for FID-style metrics.
+A reader reads a picture's shape colour, shape, background colour, size and position. Two judges of different
+families: ``cnn``, a convolutional network on the pixels (its 256-d penultimate layer is also the ``shapes``
+feature space for FID-style metrics), and ``descriptors``, an MLP on hand-made descriptors of the picture
+(`descriptors.py`). Both judge text→image models: does the picture show what the caption names?
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gankit_plugins.stackgan.descriptors import DIMS, descriptors
 from gankit_plugins.stackgan.shapes import ATTRIBUTES, COLOURS, POSITIONS, SHAPES, SIZES, UNSEEN, Scene
 
 WEIGHTS = Path(__file__).parent / "weights" / "shapes-reader.safetensors"
+DESCRIPTOR_WEIGHTS = WEIGHTS.with_name("shapes-descriptor-reader.safetensors")
 
 
 class ShapesReader(nn.Module):
@@ -41,16 +44,36 @@ class ShapesReader(nn.Module):
         return {name: head(h) for name, head in self.heads.items()}
 
 
-def load_reader(path: str | Path = WEIGHTS) -> ShapesReader:
+class DescriptorReader(nn.Module):
+    """(N, 3, H, W) pictures in [-1, 1] → one set of logits per attribute, from standardised descriptors by an MLP."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(DIMS))
+        self.register_buffer("std", torch.ones(DIMS))
+        self.body = nn.Sequential(nn.Linear(DIMS, 256), nn.ReLU(True), nn.Linear(256, 256), nn.ReLU(True))
+        self.heads = nn.ModuleDict({name: nn.Linear(256, len(values)) for name, values in ATTRIBUTES.items()})
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        h = self.body((descriptors(x) - self.mean) / self.std)
+        return {name: head(h) for name, head in self.heads.items()}
+
+
+READERS = {"cnn": (ShapesReader, WEIGHTS), "descriptors": (DescriptorReader, DESCRIPTOR_WEIGHTS)}
+
+
+def load_reader(kind: str = "cnn", path: str | Path | None = None) -> nn.Module:
+    """The shipped reader of `kind` (``cnn`` or ``descriptors``), or its weights from `path`."""
     from safetensors.torch import load_file
 
-    model = ShapesReader()
-    model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+    cls, default = READERS[kind]
+    model = cls()
+    model.load_state_dict({k: v.float() for k, v in load_file(str(path or default)).items()})
     return model.eval()
 
 
 @torch.no_grad()
-def read(images: Tensor, reader: ShapesReader | None = None) -> dict[str, Tensor]:
+def read(images: Tensor, reader: nn.Module | None = None) -> dict[str, Tensor]:
     """The attribute index each picture shows, per attribute."""
     reader = reader or load_reader()
     out: dict[str, list[Tensor]] = {name: [] for name in ATTRIBUTES}
@@ -64,7 +87,7 @@ def feature_extractor(weights: str | None = None):
     """Loader for the ``shapes`` feature extractor: the reader's 256-d embedding of pictures in [0, 1]."""
     from gankit.metrics.features import ClassifierFeatures
 
-    return ClassifierFeatures(load_reader(weights or WEIGHTS), dims=256, input_size=64, channels=3).eval()
+    return ClassifierFeatures(load_reader("cnn", weights), dims=256, input_size=64, channels=3).eval()
 
 
 def prompt_scenes(seed: int = 0) -> tuple[list[Scene], list[Scene]]:
@@ -86,22 +109,25 @@ def text_match(model, data: str | None = None, n: int = 432, seed: int = 0, data
 
     ``text_match``: seen (colour, shape) pairs; ``text_match_unseen``: the six pairs never trained on;
     ``text_match_mismatched``: pictures judged against a random other caption (how high the metric is by chance);
-    one rate per attribute on the seen prompts.
+    one rate per attribute on the seen prompts. Read by the ``cnn`` reader; the same figures read by the
+    ``descriptors`` reader (another family) end in ``_descriptors``.
     """
-    reader = load_reader()
+    readers = {"": load_reader("cnn"), "_descriptors": load_reader("descriptors")}
     seen, unseen = prompt_scenes()
     per_prompt = max(1, n // (len(seen) + len(unseen)))
     inputs = {} if stage is None else {"stage": stage}
     result: dict[str, float] = {"samples_per_prompt": per_prompt}
     for label, scenes in (("", seen), ("_unseen", unseen)):
         images = model.generate(per_prompt, seed=seed, text=[s.caption("long") for s in scenes], **inputs)
-        got = read(images, reader)
         want = {k: torch.tensor([v for s in scenes for v in [s.labels()[i]] * per_prompt]) for i, k in enumerate(ATTRIBUTES)}
-        right = torch.stack([got[k] == want[k] for k in ATTRIBUTES])
-        result[f"text_match{label}"] = float(right.all(0).float().mean())
-        if not label:
-            result |= {f"{k}_accuracy": float(right[i].float().mean()) for i, k in enumerate(ATTRIBUTES)}
-            shuffled = torch.randperm(len(scenes), generator=torch.Generator().manual_seed(seed))
-            other = {k: v.view(len(scenes), per_prompt)[shuffled].flatten() for k, v in want.items()}
-            result["text_match_mismatched"] = float(torch.stack([got[k] == other[k] for k in ATTRIBUTES]).all(0).float().mean())
+        for judge, reader in readers.items():
+            got = read(images, reader)
+            right = torch.stack([got[k] == want[k] for k in ATTRIBUTES])
+            result[f"text_match{label}{judge}"] = float(right.all(0).float().mean())
+            if not label:
+                result |= {f"{k}_accuracy{judge}": float(right[i].float().mean()) for i, k in enumerate(ATTRIBUTES)}
+                shuffled = torch.randperm(len(scenes), generator=torch.Generator().manual_seed(seed))
+                other = {k: v.view(len(scenes), per_prompt)[shuffled].flatten() for k, v in want.items()}
+                mismatched = torch.stack([got[k] == other[k] for k in ATTRIBUTES]).all(0)
+                result[f"text_match_mismatched{judge}"] = float(mismatched.float().mean())
     return result
