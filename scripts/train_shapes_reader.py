@@ -41,6 +41,13 @@ def save(model: torch.nn.Module, path, result: dict[str, float], start: float, h
     print(f"wrote {path} in {time.perf_counter() - start:.0f} s", flush=True)
 
 
+def update(opt: torch.optim.Optimizer, schedule: torch.optim.lr_scheduler.LRScheduler, loss: torch.Tensor) -> None:
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    schedule.step()
+
+
 def train_descriptor_reader(x: torch.Tensor, y: torch.Tensor, iterations: int = 6000, batch: int = 512) -> DescriptorReader:
     """The MLP on descriptors of the training pictures, each also with a little noise (generated pictures are never clean)."""
     model = DescriptorReader()
@@ -58,10 +65,7 @@ def train_descriptor_reader(x: torch.Tensor, y: torch.Tensor, iterations: int = 
         idx = torch.randint(len(standard), (batch,))
         h = model.body(standard[idx])
         loss = sum(F.cross_entropy(head(h), labels[idx, j]) for j, head in enumerate(model.heads.values()))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        schedule.step()
+        update(opt, schedule, loss)
     print(f"descriptor reader: loss {loss.item():.4f}", flush=True)
     return model
 
@@ -81,11 +85,8 @@ def train_cnn_reader(x: torch.Tensor, y: torch.Tensor, epochs: int = 4, batch: i
             images = images + 0.05 * torch.randn_like(images)  # generated pictures are never quite clean
             logits = model(images)
             loss = sum(F.cross_entropy(logits[k], y[idx, j]) for j, k in enumerate(ATTRIBUTES))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-        print(f"cnn reader, epoch {epoch + 1}: loss {float(loss):.4f}", flush=True)
+            update(opt, schedule, loss)
+        print(f"cnn reader, epoch {epoch + 1}: loss {loss.item():.4f}", flush=True)
     return model
 
 
