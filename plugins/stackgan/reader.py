@@ -120,14 +120,14 @@ def text_match(model, data: str | None = None, n: int = 432, seed: int = 0, data
     for label, scenes in (("", seen), ("_unseen", unseen)):
         images = model.generate(per_prompt, seed=seed, text=[s.caption("long") for s in scenes], **inputs)
         want = {k: torch.tensor([v for s in scenes for v in [s.labels()[i]] * per_prompt]) for i, k in enumerate(ATTRIBUTES)}
+        shuffled = torch.randperm(len(scenes), generator=torch.Generator().manual_seed(seed))
+        other = {k: v.view(len(scenes), per_prompt)[shuffled].flatten() for k, v in want.items()}  # a random other caption
         for judge, reader in readers.items():
             got = read(images, reader)
             right = torch.stack([got[k] == want[k] for k in ATTRIBUTES])
             result[f"text_match{label}{judge}"] = float(right.all(0).float().mean())
             if not label:
                 result |= {f"{k}_accuracy{judge}": float(right[i].float().mean()) for i, k in enumerate(ATTRIBUTES)}
-                shuffled = torch.randperm(len(scenes), generator=torch.Generator().manual_seed(seed))
-                other = {k: v.view(len(scenes), per_prompt)[shuffled].flatten() for k, v in want.items()}
                 mismatched = torch.stack([got[k] == other[k] for k in ATTRIBUTES]).all(0)
                 result[f"text_match_mismatched{judge}"] = float(mismatched.float().mean())
     return result
