@@ -221,6 +221,10 @@ class Registry:
     def task_of(self, spec: ModelSpec) -> TaskSpec:
         return self.task(spec.task)
 
+    def folder_reader(self, sample_type: str) -> str:
+        """The ``module:function`` that reads a folder of `sample_type` samples (a task's `folder_data`), or ``""``."""
+        return next((t.folder_data for t in self.tasks.values() if t.sample_type == sample_type and t.folder_data), "")
+
 
 def suggest(name: str, known: dict) -> str:
     """`` (did you mean 'x'?)`` for a close name, else nothing."""

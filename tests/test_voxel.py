@@ -119,6 +119,31 @@ def test_voxel_features_fid_classes_and_probe(tiny, cli):
     assert probe.code == 0 and "raw voxels (4096-d)" in probe.out and "linear probe on primitives" in probe.out, probe
 
 
+def test_fid_between_folders_of_voxel_files(cli, tmp_path):
+    real, other = load({"grid_size": 32}, n=60), load({"grid_size": 32}, split="test", n=60)
+    for name, data in (("real", real), ("other", other)):
+        (tmp_path / name).mkdir()
+        for i in range(60):
+            np.save(tmp_path / name / f"{i:04d}.npy", data[i][0][0].numpy())
+    (tmp_path / "blob").mkdir()
+    blob = mean_shape(torch.stack([real[i][0] for i in range(60)])).reshape(32, 32, 32).numpy()
+    for i in range(60):
+        np.save(tmp_path / "blob" / f"{i:04d}.npy", np.roll(blob, i % 3 - 1, axis=0))
+
+    def fid(a, b):
+        result = cli("fid", tmp_path / a, tmp_path / b, "--features", "voxel", "--json", "--quiet")
+        assert result.code == 0, result
+        return json.loads(result.out)
+
+    near, far = fid("real", "other"), fid("real", "blob")
+    assert near["n_a"] == near["n_b"] == 60 and near["fid"] * 5 < far["fid"]
+    assert cli("run", "voxel", "--n", 12, "--out", tmp_path / "samples").code == 0  # NNNN.npy + .obj + .png each
+    assert fid("real", "samples")["n_b"] == 12  # a mesh beside its grid is the same shape, read once
+    (tmp_path / "pictures").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "pictures" / "a.png")
+    assert_one_line_error(cli("fid", tmp_path / "pictures", tmp_path / "real", "--features", "voxel"), "no voxel files found")
+
+
 def test_bundled_voxel_answers_offline_with_meshes_and_beats_the_mean_shape(tmp_path, cli):
     from gankit_plugins.voxel import WEIGHTS
     from tests.conftest import run_gankit

@@ -12,7 +12,7 @@ import click
 from gankit.cli.base import ModelCommand, cli, click_option, device_option, load_model, model_command
 from gankit.errors import GankitError
 
-SIDES = "Each side is a folder of images, a .npz statistics file (pytorch-fid's format), a built-in data set name or a MODEL."
+SIDES = "Each side is a folder of images (or of the samples the --features space reads, e.g. voxel files), a .npz statistics file (pytorch-fid's format), a built-in data set name or a MODEL."
 
 
 def metric_options(command):

@@ -1,7 +1,8 @@
 """`gankit fid / kid / prdc / eval`: registered metrics between two sources, one feature pass per side.
 
-A side is a folder of images, a ``.npz`` statistics file (pytorch-fid's format), a built-in data set name, or a
-MODEL (``n`` seeded samples; a folder holding ``config.json`` is a model directory, hence a MODEL). Metrics of kind
+A side is a folder of samples, a ``.npz`` statistics file (pytorch-fid's format), a built-in data set name, or a
+MODEL (``n`` seeded samples; a folder holding ``config.json`` is a model directory, hence a MODEL). A folder holds
+what the feature space reads: images, or files a task's folder reader takes (voxel grids and meshes, …). Metrics of kind
 ``features`` share the feature pass; metrics of kind ``samples`` measure the MODEL side against the other side
 themselves. Only sides that need features import torch: FID between two ``.npz`` files does not.
 """
@@ -41,12 +42,15 @@ class Side:
             raise GankitError(f"{source}: a side must be a folder of images, a .npz statistics file, a data set or a MODEL")
         return cls(label, source, "model")
 
-    def sample_type(self) -> str:
+    def sample_type(self, wanted: str = "image") -> str:
+        """What one sample of this side is; a folder holds `wanted` when a task reads folders of those."""
+        if self.kind == "folder":
+            return wanted if wanted == "image" or get_registry().folder_reader(wanted) else "image"
         if self.kind == "model":
             from gankit.resolve import model_spec
 
             return get_registry().task_of(model_spec(self.source)).sample_type
-        return get_registry().datasets[self.source].sample_type if self.kind == "dataset" else "image"
+        return get_registry().datasets[self.source].sample_type
 
 
 def evaluate(a: str, b: str | None, metrics: tuple[str, ...] = ("fid",), features: str = "inception", n: int = 10000,
@@ -98,9 +102,9 @@ def _feature_sets(sides: list[Side], metrics: list, features: str, n: int, seed:
             needing = [m.name.upper() for m in metrics if m.needs_features]
             verb = "needs" if len(needing) == 1 else "need"
             raise GankitError(f"{side.source} holds only statistics; {', '.join(needing)} {verb} samples (a folder, a data set or a MODEL)")
-        if side.kind != "npz" and side.sample_type() != spec.sample_type:
+        if side.kind != "npz" and side.sample_type(spec.sample_type) != spec.sample_type:
             raise GankitError(f"features {features!r} read {spec.sample_type} samples, but {side.source} holds "
-                              f"{side.sample_type()} samples; choose --features for those (`gankit metrics list`)")
+                              f"{side.sample_type(spec.sample_type)} samples; choose --features for those (`gankit metrics list`)")
     extractor = None
     sets = []
     for side in sides:

@@ -85,6 +85,8 @@ def _reads_images(extractor) -> bool:
 def side_batches(side, sides: list, extractor, n: int, seed: int, batch_size: int, workers: int, device: str,
                  data_root) -> tuple[int, Iterator[Tensor]]:
     """Batches of one side (`gankit.metrics.evaluate.Side`), ready for the extractor."""
+    if side.kind == "folder" and not _reads_images(extractor):
+        return sample_folder_batches(Path(side.source), extractor.sample_type, _model_options(sides), n, batch_size)
     if side.kind == "folder":
         return folder_batches(Path(side.source), extractor, batch_size, workers)
     if side.kind == "dataset":
@@ -110,14 +112,23 @@ def dataset_batches(name: str, options: dict, n: int, batch_size: int, extractor
     from gankit.registry import get_registry
 
     spec = get_registry().datasets[name]
-    dataset = load_data(name, {**spec.defaults, **options}, data_root)
+    total, samples = _first_samples(load_data(name, {**spec.defaults, **options}, data_root), n, batch_size)
+    return total, _prepared(samples, extractor)
+
+
+def sample_folder_batches(folder: Path, sample_type: str, options: dict, n: int, batch_size: int) -> tuple[int, Iterator[Tensor]]:
+    """The first `n` samples of a folder of non-image samples, read by the task that reads such folders."""
+    from gankit.registry import get_registry
+    from gankit.specs import import_object
+
+    return _first_samples(import_object(get_registry().folder_reader(sample_type))(folder, options, False), n, batch_size)
+
+
+def _first_samples(dataset, n: int, batch_size: int) -> tuple[int, Iterator[Tensor]]:
+    """How many of `dataset`'s first `n` items there are, and their samples in stacked batches."""
     total = min(n, len(dataset))
-
-    def samples() -> Iterator[Tensor]:
-        for start in range(0, total, batch_size):
-            yield torch.stack([dataset[i][0] for i in range(start, min(start + batch_size, total))])
-
-    return total, _prepared(samples(), extractor)
+    return total, (torch.stack([dataset[i][0] for i in range(start, min(start + batch_size, total))])
+                   for start in range(0, total, batch_size))
 
 
 def _prepared(batches: Iterator[Tensor], extractor) -> Iterator[Tensor]:
@@ -142,7 +153,8 @@ def feature_pass(batches: Iterator[Tensor], total: int, extractor, keep: bool, l
     device = next(extractor.parameters()).device
     stats = RunningStats(extractor.dims)
     kept = []
-    with tqdm(total=total, unit="img", desc=label, disable=not progress, dynamic_ncols=True) as bar:
+    unit = "img" if _reads_images(extractor) else "sample"
+    with tqdm(total=total, unit=unit, desc=label, disable=not progress, dynamic_ncols=True) as bar:
         for batch in batches:
             x = to_device(batch, device, channels_last=_reads_images(extractor))
             features = extractor(x).double().cpu().numpy()

@@ -121,11 +121,14 @@ class VoxelFolder(Dataset):
 
     Classes are the first-level folder names (ModelNet: ``<class>/train|test/…``); ``split`` keeps only the files
     under a ``train`` or ``test`` folder when the folder has that layout. Files with several grids give several
-    items, all of the file's class.
+    items, all of the file's class. A mesh beside a grid file of the same name (``gankit run voxel --out DIR``
+    writes ``0000.npy`` and ``0000.obj``) is the same shape: only the grid is read.
     """
 
     def __init__(self, folder: Path, size: int, split: str = "train", skip_bad: bool = False) -> None:
         files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+        grid_files = {p.with_suffix("") for p in files if p.suffix.lower() not in MESH_SUFFIXES}
+        files = [p for p in files if p.suffix.lower() not in MESH_SUFFIXES or p.with_suffix("") not in grid_files]
         if not files:
             raise GankitError(f"{folder}: no voxel files found (looked for {', '.join(SUFFIXES)}, recursively)")
         if any(split_of(p, folder) for p in files):
