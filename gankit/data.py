@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from gankit.errors import GankitError
+from gankit.images import as_8bit
 from gankit.io import cache_dir
 from gankit.registry import get_registry
 from gankit.specs import TaskSpec, import_object
@@ -53,11 +54,11 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def image_transform(size: int, channels: int):
-    """PIL image → tensor in [-1, 1]: resize the shorter side to `size`, centre-crop, convert colours."""
+    """PIL image → tensor in [-1, 1]: 8-bit (`as_8bit`), the shorter side resized to `size`, centre-cropped."""
     from torchvision.transforms import v2
 
     return v2.Compose([
-        v2.Lambda(lambda im: im.convert("L" if channels == 1 else "RGB")),
+        v2.Lambda(lambda im: as_8bit(im, channels)),
         v2.PILToTensor(),
         v2.Resize(size, antialias=True),
         v2.CenterCrop(size),

@@ -1,4 +1,5 @@
-"""Writing generated images: PNG grids, one PNG per sample, GIF animations, raw arrays. Inputs are in [-1, 1].
+"""Writing generated images: PNG grids, one PNG per sample, GIF animations, raw arrays (inputs in [-1, 1]); and
+reading users' pictures as 8-bit (`as_8bit`).
 
 The ``write_*`` functions and `preview` are the image tasks' writers and preview (see `gankit.builtin`).
 """
@@ -15,6 +16,24 @@ from PIL import Image
 from torch import Tensor
 
 from gankit.io import atomic_path
+
+
+BACKGROUND = (255, 255, 255)
+"""Transparent pixels of users' pictures are composited onto this colour (white), as viewers show them."""
+WIDE_GREYS = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+
+
+def as_8bit(image: Image.Image, channels: int = 3) -> Image.Image:
+    """A user's picture as 8-bit grey (`channels` 1) or RGB, whatever it was stored as: 16-bit greys are scaled by
+    their bit depth (not clipped to white), transparency is composited onto `BACKGROUND` (not dropped)."""
+    if image.mode in WIDE_GREYS:
+        values = np.asarray(image, dtype=np.float64)
+        wide = image.mode != "I" or values.max() > 255  # mode I holding 0…255 is 8-bit data already
+        image = Image.fromarray(np.clip(values / 257 if wide else values, 0, 255).round().astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (*BACKGROUND, 255)), rgba)
+    return image.convert("L" if channels == 1 else "RGB")
 
 
 def to_uint8(images: Tensor) -> np.ndarray:

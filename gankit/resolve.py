@@ -23,6 +23,9 @@ def locate(model: str | Path) -> tuple[Path, str]:
     path = Path(model).expanduser()
     if path.is_dir():
         return path, f"local directory {path}"
+    if path.is_file():
+        raise GankitError(f"{model} is a file; MODEL is a model directory (the folder holding config.json, e.g. "
+                          f"{path.parent}), a registered model name or a Hub repo id")
     registry = get_registry()
     name = str(model)
     hub_id = parse_model_id(name)
@@ -34,8 +37,6 @@ def locate(model: str | Path) -> tuple[Path, str]:
         if spec.default_weights and (Path(spec.default_weights) / modelio.CONFIG_NAME).is_file():
             return Path(spec.default_weights), f"bundled weights of plugin {spec.plugin!r}"
         raise GankitError(f"model {name!r} has no bundled weights; train some: gankit train {name} --out runs/{name}")
-    if path.exists():
-        raise GankitError(f"{model} is a file; MODEL must be a model directory or a registered model name")
     raise GankitError(
         f"no model {name!r}: not a registered model{suggest(name, registry.models)}, a model directory or a Hub repo id "
         "(user/name); `gankit plugins` lists models"

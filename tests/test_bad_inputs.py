@@ -29,6 +29,7 @@ MATRIX = [
     ("run {model} --device meta", "--device meta"),
     ("run {model} --out {file}/x.png", "{file}"),
     ("run nosuchmodel", "no model 'nosuchmodel'"),
+    ("run {model}/config.json", "config.json is a file", "MODEL is a model directory"),
     ("interpolate {model} --steps 1 --out {tmp}/w.gif", "--steps"),
     ("interpolate {model} --from -3", "seeds must be in"),
     ("arithmetic {model} --a x --b 1 --c 2", "--a"),
@@ -83,3 +84,8 @@ def test_bad_input_is_one_clear_line(cli, model, tmp_path, row):
     args = [word.format(**values) for word in line.split()]
     assert_one_line_error(cli(*args), *(f.format(**values) for f in fragments))
     assert not list((tmp_path / "t").iterdir()), "a failed command left files behind"
+
+
+def test_a_relative_file_path_is_not_read_as_a_hub_id(cli, model, monkeypatch):
+    monkeypatch.chdir(model.parent)  # "run/config.json" has the shape of a Hub id (user/name)
+    assert_one_line_error(cli("run", f"{model.name}/config.json"), "is a file", f"e.g. {model.name}")

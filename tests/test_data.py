@@ -32,6 +32,30 @@ def test_image_folder_is_recursive_resized_and_center_cropped(tmp_path):
     assert gray.shape == (1, 8, 8)
 
 
+def test_16_bit_and_transparent_pictures_read_as_they_look(tmp_path):
+    """A 16-bit grey PNG reads as its 8-bit twin (not saturated white); a shape drawn in alpha stays a shape,
+    composited onto white — in training data and in metric sides alike."""
+    from gankit.metrics.features import ImageFiles
+
+    ramp = np.linspace(0, 1, 16 * 16).reshape(16, 16)
+    for name, pixels in (("8", (ramp * 255).round().astype(np.uint8)), ("16", (ramp * 65535).round().astype(np.uint16))):
+        (tmp_path / name).mkdir()
+        Image.fromarray(pixels).save(tmp_path / name / "ramp.png")
+    assert Image.open(tmp_path / "16" / "ramp.png").mode.startswith("I")
+    options = {"image_size": 16, "channels": 1}
+    assert (load_data(str(tmp_path / "8"), options)[0][0] - load_data(str(tmp_path / "16"), options)[0][0]).abs().max() <= 2 / 255
+    assert (ImageFiles(tmp_path / "8", 16, 3)[0] - ImageFiles(tmp_path / "16", 16, 3)[0]).abs().max() <= 1 / 255
+
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[..., 2] = 255  # blue everywhere; only the alpha draws the square
+    rgba[4:12, 4:12, 3] = 255
+    (tmp_path / "alpha").mkdir()
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "alpha" / "square.png")
+    image = load_data(str(tmp_path / "alpha"), {"image_size": 16, "channels": 3})[0][0]
+    assert image[:, 8, 8].tolist() == [-1, -1, 1] and image[:, 0, 0].tolist() == [1, 1, 1]  # blue square on white
+    assert ImageFiles(tmp_path / "alpha", 16, 3)[0][:, 0, 0].tolist() == [1, 1, 1]
+
+
 def test_bad_folders_and_files_are_named(cli, tmp_path):
     assert_one_line_error(cli("train", "dcgan", "--data", tmp_path / "nope", "--out", tmp_path / "r"), "no such folder")
     (tmp_path / "empty").mkdir()

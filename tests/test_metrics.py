@@ -111,6 +111,30 @@ def inception_weights(tmp_path_factory, image_folders):
     return path
 
 
+def test_inception_download_is_checked_against_the_hash_in_its_name(inception_weights, tmp_path, monkeypatch):
+    """The download path, against a local copy of the release (file:// URL): checked, cached, re-fetched when damaged."""
+    import hashlib
+
+    from gankit.metrics import inception
+
+    release = tmp_path / "release" / inception.WEIGHTS_NAME
+    release.parent.mkdir()
+    release.write_bytes(inception_weights.read_bytes())
+    monkeypatch.setattr(inception, "WEIGHTS_URL", release.as_uri())
+    monkeypatch.setattr(inception, "HASH_PREFIX", hashlib.sha256(release.read_bytes()).hexdigest()[:8])
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    cached = inception.weights_path()
+    assert cached.read_bytes() == release.read_bytes()
+    cached.write_bytes(b"half a download")
+    with pytest.warns(UserWarning, match="fails its sha256 check"):
+        assert inception.weights_path().read_bytes() == release.read_bytes()
+    cached.unlink()
+    monkeypatch.setattr(inception, "HASH_PREFIX", "00000000")  # the release now serves a foreign file
+    with pytest.raises(GankitError, match="could not download the FID Inception weights"):
+        inception.weights_path()
+    assert not cached.exists()
+
+
 def test_fid_agrees_with_pytorch_fid_end_to_end(image_folders, inception_weights, monkeypatch):
     import pytorch_fid.fid_score as fid_score
     import pytorch_fid.inception as pf_inception

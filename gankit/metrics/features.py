@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 from gankit.data import image_files
 from gankit.devices import pick_device, to_channels_last, to_device
 from gankit.errors import GankitError
+from gankit.images import as_8bit
 from gankit.metrics.stats import RunningStats
 
 
@@ -48,7 +49,7 @@ class ImageFiles(Dataset):
 
     def __init__(self, folder: Path, size: int, channels: int) -> None:
         self.files = image_files(folder)
-        self.size, self.mode = size, "RGB" if channels == 3 else "L"
+        self.size, self.channels = size, channels
 
     def __len__(self) -> int:
         return len(self.files)
@@ -56,7 +57,7 @@ class ImageFiles(Dataset):
     def __getitem__(self, index: int) -> Tensor:
         try:
             with Image.open(self.files[index]) as im:
-                array = np.asarray(im.convert(self.mode), dtype=np.uint8)
+                array = np.asarray(as_8bit(im, self.channels), dtype=np.uint8)
         except (OSError, UnidentifiedImageError, SyntaxError) as exc:
             raise GankitError(f"cannot read image {self.files[index]}: {exc}") from None
         x = torch.from_numpy(array.copy()).float().div_(255)

@@ -7,7 +7,9 @@ padding; max pooling in the last block), so that pytorch-fid's weights file
 
 from __future__ import annotations
 
+import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -20,6 +22,7 @@ from gankit.io import cache_dir
 
 WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = f"https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/{WEIGHTS_NAME}"
+HASH_PREFIX = "6726825d"  # the file's sha256 starts so (torch.hub's naming: name-<hash prefix>.pth)
 
 
 def _pool_without_padding(x: Tensor) -> Tensor:
@@ -105,18 +108,31 @@ def weights_path(explicit: str | Path | None = None) -> Path:
             raise GankitError(f"--inception-weights {path}: no such file")
         return path
     folder = cache_dir("weights")
-    for name in (WEIGHTS_NAME, Path(WEIGHTS_NAME).with_suffix(".safetensors").name):
-        if (folder / name).is_file():
-            return folder / name
-    target = folder / WEIGHTS_NAME
+    target, copy = folder / WEIGHTS_NAME, folder / Path(WEIGHTS_NAME).with_suffix(".safetensors").name
+    if target.is_file():
+        if _sha256(target).startswith(HASH_PREFIX):
+            return target
+        warnings.warn(f"{target} fails its sha256 check (a damaged or foreign file); downloading it again")
+        target.unlink()
+    elif copy.is_file():  # a safetensors copy the user made: no published hash to check
+        return copy
     hint = f"download {WEIGHTS_URL} and place it at {target}, or pass --inception-weights PATH"
     if os.environ.get("HF_HUB_OFFLINE") or os.environ.get("GANKIT_OFFLINE"):
         raise GankitError(f"the FID Inception weights are not cached and downloads are off (offline mode); {hint}")
-    try:
-        torch.hub.download_url_to_file(WEIGHTS_URL, str(target), progress=True)  # writes a temp file, then renames
+    try:  # writes a temp file, checks its sha256 against HASH_PREFIX, then renames
+        torch.hub.download_url_to_file(WEIGHTS_URL, str(target), hash_prefix=HASH_PREFIX, progress=True)
     except Exception as exc:  # noqa: BLE001 — any download failure gets the same advice
-        raise GankitError(f"could not download the FID Inception weights ({type(exc).__name__}: {exc}); {hint}") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise GankitError(f"could not download the FID Inception weights ({type(exc).__name__}: {first}); {hint}") from None
     return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_inception(weights: str | Path | None = None) -> FIDInception:

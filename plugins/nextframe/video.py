@@ -17,7 +17,7 @@ from torch import Tensor
 
 from gankit.errors import GankitError
 from gankit.data import IMAGE_SUFFIXES
-from gankit.images import enlarge, grid, save_gif, save_image
+from gankit.images import as_8bit, enlarge, grid, save_gif, save_image
 from gankit.io import atomic_path
 
 FFMPEG_SUFFIXES = {".mp4", ".avi", ".mov", ".webm", ".mkv"}
@@ -42,14 +42,14 @@ def read_frames(path: Path) -> np.ndarray:
             files = sorted(p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
             if not files:
                 raise GankitError(f"{path}: no frames in this folder (looked for {', '.join(sorted(FRAME_SUFFIXES))})")
-            frames = [np.asarray(Image.open(f).convert("RGB")) for f in files]
+            frames = [np.asarray(as_8bit(Image.open(f))) for f in files]
             if len({f.shape for f in frames}) > 1:
                 raise GankitError(f"{path}: its frames differ in size; give frames of one size")
             return np.stack(frames)
         suffix = path.suffix.lower()
         if suffix == ".gif":
             with Image.open(path) as im:
-                return np.stack([np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(im)])
+                return np.stack([np.asarray(as_8bit(frame)) for frame in ImageSequence.Iterator(im)])
         if suffix in FFMPEG_SUFFIXES:
             return _read_ffmpeg(path)
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
@@ -96,7 +96,7 @@ def read_still(path: Path, size: int, channels: int) -> tuple[Tensor, list[str]]
     try:
         with Image.open(path) as im:
             mode = im.mode
-            frame = np.asarray(im.convert("RGB"))[None]
+            frame = np.asarray(as_8bit(im))[None]
     except (OSError, UnidentifiedImageError, SyntaxError) as exc:
         raise GankitError(f"cannot read image {path}: {exc}") from None
     gray = mode in ("L", "1", "LA", "I", "I;16", "F")
