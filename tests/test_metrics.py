@@ -240,7 +240,7 @@ def test_probe_compares_discriminator_features_with_pixels(cli, tmp_path):
     assert result.code == 0, result
     data = json.loads(result.out)
     assert data["discriminator_dims"] == 2048 and data["raw_dims"] == 1024
-    assert data["discriminator_accuracy"] >= 0.9 and 0 < data["raw_accuracy"] <= 1
+    assert data["discriminator_accuracy"] >= 0.98 and data["raw_accuracy"] >= 0.98  # docs/metrics.md: digits are easy
     folder = tmp_path / "imgs"
     folder.mkdir()
     for i in range(40):
