@@ -7,6 +7,7 @@ What a model takes when sampling (``text=``, ``label=`` …) and how its samples
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -16,6 +17,7 @@ from torch import Tensor
 from gankit import modelio
 from gankit.devices import pick_device
 from gankit.errors import GankitError
+from gankit.memory import require
 from gankit.model import GANModel
 from gankit.registry import get_registry
 from gankit.resolve import locate
@@ -58,7 +60,7 @@ class Model:
         _check_seed(seed, n)
         _check_truncation(truncation)
         inputs = self.check_inputs(inputs)
-        seeds = list(range(seed, seed + n))
+        seeds = range(seed, seed + n)
         several = [k for k, v in inputs.items() if isinstance(v, list)]
         if len(several) > 1:
             raise GankitError(f"give several values for one input at a time, not for {' and '.join(several)}")
@@ -81,6 +83,7 @@ class Model:
         _check_seed(seed_b)
         _check_truncation(truncation)
         self._require_latent("interpolate")
+        require(steps * math.prod(self.gan.latent_shape) * 8 * 3, f"interpolating in {steps:,} steps", "use fewer --steps")
         inputs = self.check_inputs(inputs)
         t = torch.linspace(0, 1, steps)
         between = [k for k, v in inputs.items() if isinstance(v, list)]
@@ -131,7 +134,9 @@ class Model:
         with tqdm(total=len(seeds), unit="sample", desc="sampling", dynamic_ncols=True,
                   disable=not progress or len(seeds) <= batch_size) as bar:
             for i in range(0, len(seeds), batch_size):
-                chunks.append(self.gan.sample(seeds[i : i + batch_size], inputs, truncation).float().cpu())
+                chunks.append(self.gan.sample(list(seeds[i : i + batch_size]), inputs, truncation).float().cpu())
+                if i == 0:
+                    _require_room(chunks[0], len(seeds), "--n")
                 bar.update(len(chunks[-1]))
         return torch.cat(chunks)
 
@@ -144,6 +149,8 @@ class Model:
         for i in range(0, latents.shape[0], batch_size):
             cond = None if condition is None else to_device(condition[i : i + batch_size], self.device)
             out.append(self.gan.generate(latents[i : i + batch_size].to(self.device), cond).float().cpu())
+            if i == 0:
+                _require_room(out[0], latents.shape[0], "--steps")
         return torch.cat(out)
 
     def _require_latent(self, what: str) -> None:
@@ -196,6 +203,11 @@ class Model:
 def _check_truncation(psi: float) -> None:
     if not 0 < psi <= 1:
         raise GankitError(f"--truncation must be in (0, 1], got {psi}")
+
+
+def _require_room(first: Tensor, count: int, option: str) -> None:
+    """Refuse `count` samples the size of `first`'s when they cannot fit in memory."""
+    require(count * first[0].numel() * first.element_size(), f"making {count:,} samples", f"ask for fewer ({option}) or make them in parts")
 
 
 def _check_seed(seed: int, n: int = 1) -> None:

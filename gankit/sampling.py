@@ -31,6 +31,10 @@ def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
     return out.to(a.dtype).reshape(-1, *a.shape)
 
 
+MAX_GROUP = 100_000
+"""The most seeds one list may name (a group's latents are averaged; more adds nothing but memory)."""
+
+
 def parse_seeds(text: str) -> list[int]:
     """``"1,2,5-8"`` → ``[1, 2, 5, 6, 7, 8]`` (non-negative integers and inclusive ranges)."""
     seeds: list[int] = []
@@ -42,9 +46,11 @@ def parse_seeds(text: str) -> list[int]:
             first, last = int(lo), int(hi) if dash else int(lo)
             if first < 0 or last < first:
                 raise ValueError
-            seeds.extend(range(first, last + 1))
         except ValueError:
             raise GankitError(f"cannot read seeds {text!r}: use comma-separated integers and ranges, e.g. 1,2,5-8") from None
+        if len(seeds) + last - first + 1 > MAX_GROUP:
+            raise GankitError(f"seeds {text!r} name more than {MAX_GROUP:,} seeds; name fewer")
+        seeds.extend(range(first, last + 1))
     if not seeds:
         raise GankitError(f"no seeds in {text!r}: use comma-separated integers and ranges, e.g. 1,2,5-8")
     return seeds

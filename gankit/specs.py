@@ -104,10 +104,27 @@ class ModelSpec:
             "bundled_weights": self.default_weights,
         }
 
-    def build(self, options: dict[str, Any], source: str = ""):
-        """Construct the model (imports the plugin's torch code); `source` names where the options came from."""
+    def build(self, options: dict[str, Any], source: str = "", copies: int = 1):
+        """Construct the model (imports the plugin's torch code); `source` names where the options came from.
+
+        It is first built without memory (on torch's meta device) to refuse sizes that cannot be allocated: its
+        parameters and buffers times `copies` (training keeps gradients, optimizer moments and an EMA too)."""
+        import torch
+
+        from gankit.memory import require
+
         builder: Callable = import_object(self.builder)
-        return builder(resolve_options(self.options, options, f"model {self.name!r}{source}"))
+        resolved = resolve_options(self.options, options, f"model {self.name!r}{source}")
+        try:
+            with torch.device("meta"):
+                shell = builder(resolved)
+            tensors = [*shell.parameters(), *shell.buffers()]
+        except Exception:  # noqa: BLE001 — a builder that cannot run on meta is built for real, unchecked
+            tensors = []
+        nbytes = sum(t.numel() * t.element_size() for t in tensors) * copies
+        what = f"model {self.name!r} with these options{source}" + (" (weights and training state)" if copies > 1 else "")
+        require(nbytes, what, f"choose smaller sizes (`gankit train {self.name} --help` lists the options)")
+        return builder(resolved)
 
 
 @dataclass(frozen=True)

@@ -476,7 +476,7 @@ def train(
     device = distributed.setup(config.device)  # joins the process group under torchrun
     rank, world_size = distributed.world()
     torch.manual_seed(config.seed)
-    gan = spec.build(options)
+    gan = spec.build(options, copies=5)  # weights, gradients, two Adam moments, EMA
     if start is not None:
         from gankit.modelio import load_weights
 

@@ -21,6 +21,9 @@ MATRIX = [
     ("run {model} --truncation 0", "--truncation"),
     ("run {model} --truncation nan", "--truncation"),
     ("run {model} --out {tmp}/x.mp3", "cannot write .mp3"),
+    ("run {model} --n 1000000000000 --out {tmp}/x.png", "making 1,000,000,000,000 samples takes about", "--n"),
+    ("interpolate {model} --steps 100000000000 --out {tmp}/w.gif", "takes about", "use fewer --steps"),
+    ("arithmetic {model} --a 0-99999999999 --b 1 --c 2", "more than 100,000 seeds"),
     ("run {model} --nrow -2 --out {tmp}/x.png", "nrow", "at least 0"),
     ("run {model} --fps nan --out {tmp}/x.gif", "fps", "finite"),
     ("run {model} --fps 0 --out {tmp}/x.gif", "fps", "at least"),
@@ -46,6 +49,7 @@ MATRIX = [
     ("train dcgan --out {tmp}/r --data {tmp}/none", "no such folder"),
     ("train dcgan --out {tmp}/r -o ngf=0", "ngf"),
     ("train dcgan --out {tmp}/r -o nosuch=1", "nosuch"),
+    ("train dcgan --out {tmp}/r -o ngf=1000000", "weights and training state) takes about", "choose smaller sizes"),
     ("train dcgan --out {tmp}/r --resume", "nothing to resume"),
     ("train dcgan --out {tmp}/r --device mps", "--device mps"),
     # metrics
