@@ -56,6 +56,28 @@ def average_gradients(module: nn.Module) -> None:
         offset += g.numel()
 
 
+def average_buffers(module: nn.Module) -> None:
+    """Average `module`'s floating-point buffers (BatchNorm running statistics) across processes in one all-reduce,
+    so that no process's statistics drift from the others' (DDP broadcasts rank 0's for the same reason)."""
+    if world()[1] == 1:
+        return
+    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    if buffers:
+        flat = torch.cat([b.reshape(-1) for b in buffers])
+        dist.all_reduce(flat)
+        flat /= world()[1]
+        torch._foreach_copy_(buffers, [part.view_as(b) for part, b in zip(flat.split([b.numel() for b in buffers]), buffers)])
+
+
+def gather(tensor: torch.Tensor) -> list[torch.Tensor]:
+    """Every process's `tensor` (same shape and dtype everywhere), in rank order; ``[tensor]`` outside torchrun."""
+    if world()[1] == 1:
+        return [tensor]
+    parts = [torch.empty_like(tensor) for _ in range(world()[1])]
+    dist.all_gather(parts, tensor)
+    return parts
+
+
 def any_process(flags: torch.Tensor) -> torch.Tensor:
     """Element-wise OR of boolean `flags` over all processes, so that every process decides alike."""
     if world()[1] == 1:

@@ -197,6 +197,7 @@ class Trainer:
         distributed.average_gradients(self.G)
         self.opt_g.step()
         self.D.requires_grad_(True)
+        distributed.average_buffers(self.model)
 
         if self.ema is not None:
             self.update_ema()
@@ -243,6 +244,7 @@ class Trainer:
 
     def save_checkpoint(self, collective: bool = True) -> None:
         self.check_finite(collective)
+        streams = distributed.gather(torch.get_rng_state()) if collective else [torch.get_rng_state()]
         if not self.main:
             return
         tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}
@@ -251,7 +253,7 @@ class Trainer:
             tensors |= {f"G_ema.{k}": v for k, v in self.ema.generator.state_dict().items()}
         opt_g, rest_g = checkpoint.optimizer_tensors("opt_G", self.opt_g.state_dict())
         opt_d, rest_d = checkpoint.optimizer_tensors("opt_D", self.opt_d.state_dict())
-        tensors |= opt_g | opt_d | {"rng.cpu": torch.get_rng_state()}
+        tensors |= opt_g | opt_d | {"rng.cpu": streams[0]} | {f"rng.cpu.rank{r}": t for r, t in enumerate(streams) if r}
         if self.device.type == "cuda":
             tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
         state = {
@@ -284,10 +286,16 @@ class Trainer:
                 for key, value in entry.items():
                     if torch.is_tensor(value) and value.shape == param.shape:
                         entry[key] = torch.empty_like(param).copy_(value)
-        torch.set_rng_state(tensors["rng.cpu"])
-        if self.device.type == "cuda" and "rng.cuda" in tensors:
-            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
         self.step_count, self.elapsed = state["step"], state["elapsed"]
+        stream = tensors.get(f"rng.cpu.rank{self.rank}" if self.rank else "rng.cpu")
+        if stream is None:  # a checkpoint of another world size: this process starts a stream of its own
+            torch.manual_seed(self.config.seed + 1000003 * self.rank + self.step_count)
+        else:
+            torch.set_rng_state(stream)
+        if self.device.type == "cuda" and self.world_size > 1:  # one stream per process, from (seed, rank, step)
+            torch.cuda.manual_seed(self.config.seed + 1000003 * self.rank + self.step_count)
+        elif self.device.type == "cuda" and "rng.cuda" in tensors:
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
         self.last_good_checkpoint = self.step_count
 
     def export(self, samples=None) -> Path:
@@ -498,9 +506,9 @@ def train(
         if trainer.step_count >= config.steps:  # stopped while exporting: finish the model directory from the checkpoint
             path = trainer.export()
         else:
-            if world_size > 1:  # same weights everywhere, different latents and augmentations per process
+            if world_size > 1 and state is None:  # same weights everywhere, own latents and augmentations per process
                 distributed.broadcast_module(gan)
-                torch.manual_seed(config.seed + 1000003 * rank + trainer.step_count)
+                torch.manual_seed(config.seed + 1000003 * rank)
             path = trainer.run(progress=progress)
     distributed.barrier()
     return path

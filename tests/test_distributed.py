@@ -24,17 +24,22 @@ def _average_worker(rank: int, port: int, results) -> None:
     for p in layer.parameters():
         p.grad = torch.full_like(p, float(rank + 1))  # rank 0: 1, rank 1: 2
     distributed.average_gradients(layer)
-    results[rank] = [float(p.grad.unique()) for p in layer.parameters()]
+    norm = torch.nn.BatchNorm1d(2)
+    norm.running_mean.fill_(rank + 1)
+    distributed.average_buffers(norm)
+    streams = distributed.gather(torch.full((3,), rank, dtype=torch.uint8))
+    results[rank] = [float(p.grad.unique()) for p in layer.parameters()] + [float(norm.running_mean.unique())] + [
+        int(t.unique()) for t in streams]
     dist.destroy_process_group()
 
 
-def test_gradients_are_averaged_across_processes():
+def test_gradients_and_batchnorm_statistics_are_averaged_across_processes():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     results = mp.Manager().dict()
     mp.spawn(_average_worker, args=(port, results), nprocs=2, join=True)
-    assert results[0] == results[1] == [1.5, 1.5]
+    assert results[0] == results[1] == [1.5, 1.5, 1.5, 0, 1]  # grads, running mean, gathered per-rank values
 
 
 def torchrun(*args: str) -> subprocess.CompletedProcess:
@@ -54,3 +59,20 @@ def test_torchrun_trains_writes_once_and_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert json.loads((out / "config.json").read_text())["training"]["steps"] == 6
     assert run_gankit("run", out, "--n", 4, "--out", tmp_path / "grid.png").returncode == 0
+
+
+def test_torchrun_resume_continues_every_process_exactly(tmp_path):
+    """Each process's random stream is saved and restored: 4 steps + resume to 6 equals 6 steps straight."""
+    from safetensors.torch import load_file
+
+    common = ["--log-every", 2, "--checkpoint-every", 2, "--quiet", "--no-ema", *TINY]
+    straight = torchrun("train", "dcgan", "--out", tmp_path / "a", "--steps", 6, *common)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    first = torchrun("train", "dcgan", "--out", tmp_path / "b", "--steps", 4, *common)
+    assert first.returncode == 0, first.stderr[-2000:]
+    resumed = torchrun("train", "dcgan", "--out", tmp_path / "b", "--resume", "--steps", 6, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    a, b = (load_file(str(tmp_path / run / "checkpoint.safetensors")) for run in "ab")
+    assert a.keys() == b.keys() and "rng.cpu.rank1" in a
+    different = [k for k in a if k.startswith(("G.", "D.")) and not torch.equal(a[k], b[k])]
+    assert not different, different[:5]
