@@ -6,8 +6,8 @@
 Equivalent training command: gankit train dcgan --data digits --out runs/bundled-digits -o ngf=32 -o ndf=32 --steps N
 (resuming is exact, so a run stopped and resumed gives the same weights as one that was not).
 The export goes to plugins/dcgan/weights/digits (config.json, model.safetensors in fp16, README.md, samples.png);
-its model card records the command, steps, wall time, and the digit-classifier quality figures measured here
-on 1,000 samples from the exported (fp16) weights.
+its model card records the command, steps, wall time, and what two digit judges of different families (the
+CNN; PCA + RBF kernel + softmax) read in 1,000 samples from the exported (fp16) weights.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bundled import export, train_run
 from gankit_plugins.dcgan import WEIGHTS
-from gankit_plugins.dcgan.classifier import digit_quality
+from gankit_plugins.dcgan.classifier import JUDGES, digit_quality, load_classifier
 
 OPTIONS = {"ngf": 32, "ndf": 32}
 
@@ -34,12 +34,15 @@ def main() -> None:
     train_run("dcgan", "digits", args.run, args.steps, OPTIONS, command)
 
     def measure(model) -> dict:
-        quality = digit_quality(model.generate(args.samples, seed=0))
-        return {
-            f"digits confident (p>=0.9, {quality['n']} samples)": round(quality["confident"], 4),
-            "smallest class share": round(quality["min_class_share"], 4),
-            "class shares 0-9": " ".join(f"{s:.3f}" for s in quality["class_shares"]),
-        }
+        samples, figures = model.generate(args.samples, seed=0), {}
+        for judge in JUDGES:
+            quality = digit_quality(samples, load_classifier(kind=judge))
+            figures |= {
+                f"digits confident (p>=0.9, {quality['n']} samples), {judge} judge": round(quality["confident"], 4),
+                f"smallest class share, {judge} judge": round(quality["min_class_share"], 4),
+                f"class shares 0-9, {judge} judge": " ".join(f"{s:.3f}" for s in quality["class_shares"]),
+            }
+        return figures
 
     export(args.run, args.export, "dcgan", command, "python scripts/train_bundled_dcgan.py", measure)
 

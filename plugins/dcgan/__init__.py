@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import gankit
-from gankit.specs import DatasetSpec, FeatureExtractorSpec, ModelSpec, Option
+from gankit.specs import DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, Option
 
 WEIGHTS = Path(__file__).parent / "weights"
 
@@ -54,3 +54,12 @@ def register_feature_extractors(register) -> None:
             description="the bundled digit classifier's 128-d embedding: FID/KID/PR for digit models, offline",
         )
     )
+
+
+@gankit.hookimpl
+def register_metrics(register) -> None:
+    register(MetricSpec(
+        "digit-classes", "gankit_plugins.dcgan.classifier:digit_classes",
+        "share of samples two digit judges (CNN; PCA + RBF kernel + softmax) read with p >= 0.9, and the smallest "
+        "class share (models of digits)", kind="samples", sample_type="image",
+    ))

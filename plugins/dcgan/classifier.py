@@ -1,7 +1,9 @@
-"""A small digit classifier, trained on rendered digits by ``scripts/train_digit_classifier.py``.
+"""Two digit judges, trained on rendered digits by ``scripts/train_digit_classifier.py`` and shipped.
 
-It judges generated digits (how many are read confidently, how evenly the classes are covered) and
-its 128-d penultimate layer serves as the ``digits`` feature space for FID-style metrics.
+- ``DigitClassifier``: a small CNN; it judges generated digits (how many are read confidently, how evenly
+  the classes are covered) and its 128-d penultimate layer is the ``digits`` feature space of FID-style metrics.
+- ``KernelDigitClassifier``: another family, so that no single judge is tuned to — PCA of the pixels, an RBF
+  kernel (random Fourier features) and a softmax on top: a kernel machine with no convolution.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from safetensors.torch import load_file
 from torch import Tensor, nn
 
 WEIGHTS = Path(__file__).parent / "weights" / "digit-classifier.safetensors"
+KERNEL_WEIGHTS = WEIGHTS.with_name("digit-kernel-classifier.safetensors")
+PCA_DIMS, KERNEL_FEATURES = 64, 2048
 
 
 class DigitClassifier(nn.Module):
@@ -43,14 +47,38 @@ def _to_digit_input(x: Tensor) -> Tensor:
     return x
 
 
-def load_classifier(path: str | Path = WEIGHTS) -> DigitClassifier:
-    model = DigitClassifier()
-    model.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+class KernelDigitClassifier(nn.Module):
+    """(N, 1, 32, 32) digits in [-1, 1] → 10 logits: pixels → PCA (64) → RBF random Fourier features (2048) → linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(32 * 32))
+        self.register_buffer("components", torch.zeros(32 * 32, PCA_DIMS))
+        self.register_buffer("frequencies", torch.zeros(PCA_DIMS, KERNEL_FEATURES))
+        self.register_buffer("phases", torch.zeros(KERNEL_FEATURES))
+        self.head = nn.Linear(KERNEL_FEATURES, 10)
+
+    def kernel_features(self, x: Tensor) -> Tensor:
+        projected = (_to_digit_input(x).flatten(1) - self.mean) @ self.components
+        return torch.cos(projected @ self.frequencies + self.phases) * (2 / KERNEL_FEATURES) ** 0.5
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.kernel_features(x))
+
+
+JUDGES = {"cnn": (DigitClassifier, WEIGHTS), "kernel": (KernelDigitClassifier, KERNEL_WEIGHTS)}
+
+
+def load_classifier(path: str | Path | None = None, kind: str = "cnn") -> nn.Module:
+    """The shipped judge of `kind` (``cnn`` or ``kernel``), or its weights from `path`."""
+    build, default = JUDGES[kind]
+    model = build()
+    model.load_state_dict({k: v.float() for k, v in load_file(str(path or default)).items()})
     return model.eval()
 
 
 @torch.no_grad()
-def digit_quality(images: Tensor, classifier: DigitClassifier | None = None, threshold: float = 0.9) -> dict:
+def digit_quality(images: Tensor, classifier: nn.Module | None = None, threshold: float = 0.9) -> dict:
     """How digit-like generated images are: the share read with probability ≥ `threshold`, and class shares."""
     classifier = classifier or load_classifier()
     probs = torch.cat([classifier(chunk).softmax(1) for chunk in images.float().split(256)])
@@ -62,6 +90,18 @@ def digit_quality(images: Tensor, classifier: DigitClassifier | None = None, thr
         "class_shares": [round(float(s), 4) for s in shares],
         "min_class_share": float(shares.min()),
     }
+
+
+def digit_classes(model, data: str | None = None, n: int = 1000, seed: int = 0, data_root=None) -> dict[str, float]:
+    """The ``digit-classes`` metric: per judge, the share of `n` samples read with p ≥ 0.9 and the smallest class
+    share. `data` is not read: the judges know digits."""
+    samples = model.generate(n, seed=seed).mean(1, keepdim=True)
+    result: dict[str, float] = {}
+    for kind in JUDGES:
+        quality = digit_quality(samples, load_classifier(kind=kind))
+        result[f"digits confident {kind}"] = quality["confident"]
+        result[f"digits min-share {kind}"] = quality["min_class_share"]
+    return result
 
 
 def feature_extractor(weights: str | None = None):
