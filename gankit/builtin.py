@@ -28,6 +28,7 @@ def register_tasks(register) -> None:
     register(TaskSpec(
         "unconditional-image", IMAGE_WRITERS, IMAGE_PREVIEW, description="images from a latent alone (DCGAN)",
         sample_type="image", pipeline_tag="unconditional-image-generation", augment=True, channels_last=True,
+        template="gankit.templates.unconditional_image",
     ))
 
 

@@ -249,7 +249,9 @@ class TaskSpec:
     whether the trainer's image augmentation and channels-last memory format apply to its samples; `example` holds
     inputs for the usage lines of model cards (e.g. ``{"text": "a red circle"}``); `folder_data` names
     ``reader(folder: Path, options: dict, skip_bad: bool) -> Dataset`` for ``--data FOLDER`` when the task's
-    training data is not a folder of images (e.g. videos); by default folders are read as images.
+    training data is not a folder of images (e.g. videos); by default folders are read as images. `template`
+    names a module whose source is a complete ``model.py`` for a new plugin of this task (``gankit new-plugin
+    --task``; see `gankit.scaffold`).
     """
 
     name: str
@@ -264,6 +266,7 @@ class TaskSpec:
     folder_data: str = ""
     augment: bool = False
     channels_last: bool = False
+    template: str = ""
     plugin: str = ""
 
     def formats(self) -> str:

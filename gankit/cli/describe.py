@@ -83,3 +83,18 @@ def info(model: str, as_json: bool) -> None:
         click.echo(f"trained:    {training.get('steps')} steps on {training.get('data')} in {training.get('wall_time_s')} s")
         if training.get("command"):
             click.echo(f"command:    {training['command']}")
+
+
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--task", default="unconditional-image", show_default=True,
+              help="The task the model serves (any registered task with a template; `gankit plugins` lists tasks).")
+@click.option("--dir", "parent", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Where to write the NAME/ folder.")
+def new_plugin(name: str, task: str, parent: Path) -> None:
+    """Write a ready-to-install plugin distribution NAME/: pyproject with the gankit entry point, a model for
+    --task, a test and a README. Then: pip install -e NAME/ && gankit train NAME --steps 50."""
+    from gankit.scaffold import new_plugin as write
+
+    folder = write(name, task, parent)
+    click.echo(f"wrote the plugin gankit-{name} ({task}) to {folder}; next: pip install -e {folder} && gankit train {name} --steps 50")

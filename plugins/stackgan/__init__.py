@@ -23,7 +23,7 @@ def register_tasks(register) -> None:
             "stage": Input("int", "for multi-stage models, the stage whose output to write (default: the last)", choices=(1, 2)),
         },
         sample_type="image", pipeline_tag="text-to-image", augment=True, channels_last=True,
-        example={"text": "a large red circle on a blue background"},
+        example={"text": "a large red circle on a blue background"}, template="gankit_plugins.stackgan.template",
     ))
 
 
