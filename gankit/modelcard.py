@@ -51,6 +51,15 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
     lines += ["", "## Use", "", "```bash", f"gankit run {ref}{flags} --n 16 --seed 0 --out grid.png", "```", "", "```python",
               "import gankit", "", f'model = gankit.load("{ref}")', f"samples = model.generate(16, seed=0{keywords})  # sample i from seed 0+i",
               'model.write(samples, "grid.png")', "```"]
+    lines += ["", "## Use outside gankit", "", "```bash",
+              f"gankit export {ref} --out generator.onnx   # or: --format torchscript --out generator.pt", "```", "",
+              "```python", "import gankit, onnxruntime", "from gankit.export import example_inputs", "",
+              f'inputs = example_inputs(gankit.load("{ref}"), [0, 1, 2, 3]{keywords})  # latent and/or condition, by name',
+              'session = onnxruntime.InferenceSession("generator.onnx")',
+              'samples = session.run(["samples"], {k: v.numpy() for k, v in inputs.items()})[0]  # as gankit run --n 4 --seed 0',
+              "```", "",
+              "The batch size is free. Without gankit, draw `latent` row i as "
+              "`torch.randn(shape, generator=torch.Generator().manual_seed(i))` (shape: what `gankit export` prints)."]
     lines += ["", "## Model", "", f"- generator parameters: {params['generator']:,}", f"- discriminator parameters: {params['discriminator']:,}"]
     lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
     if training:

@@ -49,3 +49,20 @@ def push(folder: Path, repo: str, private: bool, branch: str | None, message: st
     url = hub_push(folder, repo, private=private, branch=branch, message=message, include_discriminator=not no_discriminator)
     click.echo(f"pushed {folder} to {repo}: {url}")
     click.echo(f"run it anywhere: gankit run {repo}")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--format", "fmt", type=click.Choice(["onnx", "torchscript"]), default="onnx", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="File to write [default: generator.onnx or generator.pt].")
+def export(model: str, fmt: str, out: Path | None) -> None:
+    """Export MODEL's generator for use outside gankit: inputs `latent` and/or `condition` (batch size free),
+    output `samples`, as `gankit run` makes them. MODEL's card ("Use outside gankit") shows how to call it."""
+    from gankit.api import load
+    from gankit.export import FORMATS
+    from gankit.export import export as write
+
+    out = out or Path("generator" + FORMATS[fmt])
+    shapes = write(load(model, device="cpu"), out, fmt)
+    inputs = ", ".join(f"{name} (N, {', '.join(map(str, shape[1:]))})" for name, shape in shapes.items())
+    click.echo(f"wrote {out} ({fmt}): inputs {inputs} → samples")

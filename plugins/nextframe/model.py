@@ -147,6 +147,10 @@ class NextFrame(GANModel):
         given = [v for k, v in inputs.items() if k in ("image", "video")]
         return 1 if given else EXAMPLES
 
+    def condition_for(self, seeds: Sequence[int], inputs: dict[str, Any]) -> Tensor:
+        """The context frames (N, k, C, H, W) that one prediction step reads (see `contexts`)."""
+        return self.contexts(seeds, inputs)[0]
+
     def contexts(self, seeds: Sequence[int], inputs: dict[str, Any]) -> tuple[Tensor, int]:
         """(one context per seed (N, k, C, H, W), how many of its frames to show): from ``image`` (a still,
         repeated k times; shown once), ``video`` (its last k frames), or else the stored example ``seed % 8``."""
@@ -192,16 +196,17 @@ class NextFrame(GANModel):
         """`frames` predicted frames (N, frames, C, H, W), each prediction joining the context of the next."""
         out = []
         for _ in range(frames):
-            nxt = self.generate(None, context).clamp(-1, 1)
+            nxt = self.generate(None, context)
             out.append(nxt)
             context = torch.cat([context[:, 1:], nxt[:, None]], 1)
         return torch.stack(out, 1)
 
     # -- networks and losses ---------------------------------------------------------------------------
     def generate(self, latent: Tensor | None, condition: Tensor) -> Tensor:
+        """The next frame; outside training clamped to [-1, 1], so that it can join the context of the next."""
         preds = self.generator(condition)
         self._pyramid = preds if torch.is_grad_enabled() else None
-        return preds[-1]
+        return preds[-1] if self.training else preds[-1].clamp(-1, 1)
 
     def discriminate(self, x: Tensor, condition: Tensor) -> Tensor:
         return self.discriminator(x, condition)  # (N, scales): each scale's logit
