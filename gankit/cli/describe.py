@@ -92,8 +92,8 @@ def info(model: str, as_json: bool) -> None:
 @click.option("--dir", "parent", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Where to write the NAME/ folder.")
 def new_plugin(name: str, task: str, parent: Path) -> None:
-    """Write a ready-to-install plugin distribution NAME/: pyproject with the gankit entry point, a model for
-    --task, a test and a README. Then: pip install -e NAME/ && gankit train NAME --steps 50."""
+    """Write a ready-to-install plugin distribution NAME/: a pyproject naming the plugin's entry point, a model
+    for --task, a test and a README. Then: pip install -e NAME/, and train it with --steps 50."""
     from gankit.scaffold import new_plugin as write
 
     folder = write(name, task, parent)
