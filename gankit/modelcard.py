@@ -56,9 +56,10 @@ def render_card(config: dict[str, Any], params: dict[str, int], has_samples: boo
               "```python", "import gankit, onnxruntime", "from gankit.export import example_inputs", "",
               f'inputs = example_inputs(gankit.load("{ref}"), [0, 1, 2, 3]{keywords})  # latent and/or condition, by name',
               'session = onnxruntime.InferenceSession("generator.onnx")',
-              'samples = session.run(["samples"], {k: v.numpy() for k, v in inputs.items()})[0]  # as gankit run --n 4 --seed 0',
+              'samples = session.run(["samples"], {k: v.numpy() for k, v in inputs.items()})[0]  # one generator pass',
               "```", "",
-              "The batch size is free. Without gankit, draw `latent` row i as "
+              "One pass gives what `gankit run --n 4 --seed 0` gives (a video model: the next frame; roll out by "
+              "feeding it back into the context). The batch size is free. Without gankit, draw `latent` row i as "
               "`torch.randn(shape, generator=torch.Generator().manual_seed(i))` (shape: what `gankit export` prints)."]
     lines += ["", "## Model", "", f"- generator parameters: {params['generator']:,}", f"- discriminator parameters: {params['discriminator']:,}"]
     lines += [f"- `{k}`: `{v}`" for k, v in config.get("options", {}).items()]
