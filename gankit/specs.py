@@ -251,7 +251,8 @@ class TaskSpec:
     ``reader(folder: Path, options: dict, skip_bad: bool) -> Dataset`` for ``--data FOLDER`` when the task's
     training data is not a folder of images (e.g. videos); by default folders are read as images. `template`
     names a module whose source is a complete ``model.py`` for a new plugin of this task (``gankit new-plugin
-    --task``; see `gankit.scaffold`).
+    --task``; see `gankit.scaffold`). `playground` lists the suffixes ``gankit serve`` writes and shows
+    (pictures, animations, meshes …), each with a download.
     """
 
     name: str
@@ -267,6 +268,7 @@ class TaskSpec:
     augment: bool = False
     channels_last: bool = False
     template: str = ""
+    playground: tuple[str, ...] = (".png",)
     plugin: str = ""
 
     def formats(self) -> str:

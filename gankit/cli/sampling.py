@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gankit.cli.base import click_option, device_option, load_model, model_command, truncation_option
+from gankit.cli.base import cli, click_option, device_option, load_model, model_command, truncation_option
 from gankit.errors import GankitError
 
 
@@ -138,3 +138,28 @@ def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path,
     means, variations = m.arithmetic(*groups, truncation=truncation, **inputs)
     m.write(torch.cat([means, variations]), out, columns=4, **options)
     click.echo(f"wrote A - B + C (row 1: A, B, C, result; row 2: variations) to {out}")
+
+
+@cli.command()
+@click.argument("models", nargs=-1)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network; a warning says so).")
+@click.option("--port", type=int, default=7860, show_default=True)
+@click.option("--share", is_flag=True, help="Also open a public gradio.live link (off unless asked for).")
+@device_option
+def serve(models: tuple[str, ...], host: str, port: int, share: bool, device: str) -> None:
+    """A web playground for MODELS (default: every model with bundled weights): seeds, truncation, a latent walk,
+    the task's inputs (text, uploads), and the results to look at and download. Needs `gankit[serve]`."""
+    from gankit.registry import get_registry
+    from gankit.serve import build_app, exposed, require_gradio
+
+    require_gradio()
+    if not 0 < port < 65536:
+        raise GankitError(f"--port must be in 1…65535, got {port}")
+    registry = get_registry()
+    models = models or tuple(n for n, s in registry.models.items() if s.default_weights and Path(s.default_weights).is_dir())
+    if exposed(host):
+        click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the playground", err=True)
+    app = build_app(list(models), device=device)
+    click.echo(f"gankit playground for {', '.join(models)}: http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}", err=True)
+    app.queue(default_concurrency_limit=1).launch(server_name=host, server_port=port, share=share, quiet=True,
+                                                  show_error=True)

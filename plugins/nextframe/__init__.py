@@ -36,7 +36,7 @@ def register_tasks(register) -> None:
             "frames": Input("int", "how many frames to predict [default: 16]", minimum=1),
         },
         sample_type="video", pipeline_tag="image-to-video", default_out="clip.gif",
-        example={"frames": 16}, folder_data="gankit_plugins.nextframe.data:load_folder",
+        example={"frames": 16}, folder_data="gankit_plugins.nextframe.data:load_folder", playground=(".gif",),
     ))
 
 

@@ -38,7 +38,7 @@ def register_tasks(register) -> None:
         f"{OUT}:preview",
         description="3D shapes as occupancy grids",
         sample_type="voxels", default_out="shapes", folder_data="gankit_plugins.voxel.files:load_folder",
-        template="gankit_plugins.voxel.template",
+        template="gankit_plugins.voxel.template", playground=(".png", ".obj"),
         channels_last=True,  # channels-last-3d: ~1.1x faster 3D convolutions on CPU (benchmarks/voxel.py)
     ))
 
