@@ -120,6 +120,10 @@ def push(folder: str | Path, repo_id: str, private: bool = False, branch: str | 
     folder = Path(folder)
     if parse_model_id(repo_id) is None or "@" in repo_id:
         raise GankitError(f"{repo_id!r} is not a Hub repo id; use user/name (use --revision for a branch)")
+    from gankit.space import is_space
+
+    if is_space(folder):
+        return _push_space(folder, repo_id, private, branch, message, token)
     config = read_config(folder)
     model, _, _ = load_model(folder)  # refuse to publish what would not load
     api = HfApi(token=token)
@@ -143,6 +147,25 @@ def push(folder: str | Path, repo_id: str, private: bool = False, branch: str | 
                                      revision=branch)
         except Exception as exc:  # noqa: BLE001 — every Hub failure becomes one line
             raise _explain(exc, repo_id, branch, "push to") from None
+    return info.commit_url
+
+
+def _push_space(folder: Path, repo_id: str, private: bool, branch: str | None, message: str | None,
+                token: str | None) -> str:
+    """Upload a folder written by `gankit space` as a Gradio Space, one commit; returns the commit URL."""
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    api = HfApi(token=token)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts)
+    operations = [CommitOperationAdd(p.relative_to(folder).as_posix(), str(p)) for p in files]
+    try:
+        api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+        if branch:
+            api.create_branch(repo_id, branch=branch, repo_type="space", exist_ok=True)
+        info = api.create_commit(repo_id, operations, commit_message=message or "Upload gankit playground",
+                                 revision=branch, repo_type="space")
+    except Exception as exc:  # noqa: BLE001 — every Hub failure becomes one line
+        raise _explain(exc, repo_id, branch, "push to") from None
     return info.commit_url
 
 

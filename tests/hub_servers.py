@@ -5,11 +5,12 @@
 * **UploadServer** (this file) is the write side. It implements the Hub's upload protocol as
   ``huggingface_hub`` uses it:
 
-  - ``POST /api/repos/create`` — creates the git repository olah serves (409 if it exists);
-  - ``POST /api/models/<repo>/branch/<branch>`` — creates a branch (409 if it exists);
+  - ``POST /api/repos/create`` — creates the git repository olah serves (409 if it exists); a Space's
+    (``type: space``) under ``MIRRORS/spaces/<org>/<name>``, written like a model's (olah does not serve it);
+  - ``POST /api/models|spaces/<repo>/branch/<branch>`` — creates a branch (409 if it exists);
   - ``POST /api/validate-yaml`` — checks a model card's YAML front matter;
-  - ``POST /api/models/<repo>/preupload/<rev>`` — answers "regular" for every file (contents inline);
-  - ``POST /api/models/<repo>/commit/<rev>`` — NDJSON header + base64 files, written as one git commit on
+  - ``POST /api/models|spaces/<repo>/preupload/<rev>`` — answers "regular" for every file (contents inline);
+  - ``POST /api/models|spaces/<repo>/commit/<rev>`` — NDJSON header + base64 files, written as one git commit on
     the branch with git plumbing (olah serves it at once);
 
   and forwards every other request to olah, so one endpoint (``HF_ENDPOINT``) serves both push and pull.
@@ -35,7 +36,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROUTE = re.compile(r"^/api/models/(?P<repo>[^/]+/[^/]+)/(?P<action>preupload|commit|branch)/(?P<rev>.+)$")
+ROUTE = re.compile(r"^/api/(?P<kind>models|spaces)/(?P<repo>[^/]+/[^/]+)/(?P<action>preupload|commit|branch)/(?P<rev>.+)$")
 READ = re.compile(r"^(?:/api/models)?/(?P<repo>[\w.-]+/[\w.-]+)(?:/|$)")
 
 
@@ -46,9 +47,9 @@ def git(repo: Path, *args: str, input: bytes | None = None, env: dict | None = N
     return out.stdout.decode().strip()
 
 
-def create_repo(mirrors: Path, repo_id: str) -> Path:
-    """An ordinary git repository with a first commit on ``main``, as olah expects."""
-    path = mirrors / "models" / repo_id
+def create_repo(mirrors: Path, repo_id: str, kind: str = "models") -> Path:
+    """An ordinary git repository with a first commit on ``main``, as olah expects (`kind`: models or spaces)."""
+    path = mirrors / kind / repo_id
     path.mkdir(parents=True)
     git(path, "init", "-q", "-b", "main")
     (path / ".gitattributes").write_text("*.safetensors binary\n")
@@ -108,8 +109,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(401, {"error": "Invalid username or password."}, {"X-Error-Code": "Unauthorized"})
         return False
 
-    def repo_path(self, repo_id: str) -> Path:
-        return self.server.mirrors / "models" / repo_id
+    def repo_path(self, repo_id: str, kind: str = "models") -> Path:
+        return self.server.mirrors / kind / repo_id
 
     # -- write routes --------------------------------------------------------------------------
     def do_POST(self) -> None:
@@ -125,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         data = self.body()
         if not self.may_write():
             return None
-        repo = self.repo_path(repo_id)
+        repo = self.repo_path(repo_id, match["kind"])
         if not repo.is_dir():
             return self.reply(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
         if match["action"] == "branch":
@@ -153,9 +154,10 @@ class Handler(BaseHTTPRequestHandler):
         if not self.may_write():
             return None
         repo_id = f"{payload.get('organization')}/{payload['name']}"
-        if self.repo_path(repo_id).exists():
-            return self.reply(409, {"error": "You already created this model repo", "url": f"{self.server.url}/{repo_id}"})
-        create_repo(self.server.mirrors, repo_id)
+        kind = "spaces" if payload.get("type") == "space" else "models"
+        if self.repo_path(repo_id, kind).exists():
+            return self.reply(409, {"error": "You already created this repo", "url": f"{self.server.url}/{repo_id}"})
+        create_repo(self.server.mirrors, repo_id, kind)
         if payload.get("private") or payload.get("visibility") == "private":
             self.server.private.add(repo_id)
         return self.reply(200, {"url": f"{self.server.url}/{repo_id}"})

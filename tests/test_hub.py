@@ -253,3 +253,24 @@ def test_a_plugin_task_round_trips_through_the_hub(hub, thirdparty_site, tmp_pat
     for source, name in ((run, "local.npy"), ("ivan/signals", "hub.npy")):
         assert hub.gankit("run", source, "--n", 2, "--seed", 4, "--out", tmp_path / name, **env).returncode == 0
     assert np.array_equal(np.load(tmp_path / "local.npy"), np.load(tmp_path / "hub.npy"))
+
+
+def test_a_playground_space_is_written_and_pushed(hub, run_dir, tmp_path):
+    assert hub.gankit("push", run_dir, "alice/for-space").returncode == 0
+    space = tmp_path / "space"
+    written = hub.gankit("space", space, "dcgan", "alice/for-space")
+    assert written.returncode == 0, written.stderr
+    assert sorted(p.name for p in space.iterdir()) == ["README.md", "app.py", "requirements.txt"]
+    front = (space / "README.md").read_text().split("---")[1]
+    assert "sdk: gradio" in front and "app_file: app.py" in front and "sdk_version:" in front
+    assert "build_app(['dcgan', 'alice/for-space'])" in (space / "app.py").read_text()
+    assert "gankit[serve]" in (space / "requirements.txt").read_text()
+    compile((space / "app.py").read_text(), "app.py", "exec")
+
+    pushed = hub.gankit("push", space, "alice/playground")
+    assert pushed.returncode == 0, pushed.stderr
+    repo = hub.mirrors / "spaces" / "alice" / "playground"
+    assert git(repo, "show", "main:app.py") == (space / "app.py").read_text().strip()
+    assert {"README.md", "app.py", "requirements.txt"} <= set(git(repo, "ls-tree", "--name-only", "main").split())
+    assert_one_line_error(run_gankit("space", tmp_path / "s2", run_dir), "a Space cannot read a local folder")
+    assert_one_line_error(run_gankit("space", space, "dcgan"), "is not empty")

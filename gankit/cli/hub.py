@@ -39,7 +39,7 @@ def pull(repo: str, revision: str | None, force: bool) -> None:
 @click.option("--message", help="Commit message.")
 @click.option("--no-discriminator", is_flag=True, help="Upload the generator only.")
 def push(folder: Path, repo: str, private: bool, branch: str | None, message: str | None, no_discriminator: bool) -> None:
-    """Upload a model or run directory FOLDER to the Hub repo REPO (user/name) as one commit.
+    """Upload a model or run directory FOLDER (or a Space written by `gankit space`) to the Hub repo REPO (user/name) as one commit.
 
     Creates the repo if needed and writes a model card from the run. Needs a token with write access
     (HF_TOKEN or `hf auth login`).
@@ -66,3 +66,15 @@ def export(model: str, fmt: str, out: Path | None) -> None:
     shapes = write(load(model, device="cpu"), out, fmt)
     inputs = ", ".join(f"{name} (N, {', '.join(map(str, shape[1:]))})" for name, shape in shapes.items())
     click.echo(f"wrote {out} ({fmt}): inputs {inputs} → samples")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("models", nargs=-1, required=True)
+def space(folder: Path, models: tuple[str, ...]) -> None:
+    """Write what a Hugging Face Space needs to run the playground for MODELS (registered names or Hub ids):
+    app.py, requirements.txt and README.md with the Space's front matter. Upload it with `gankit push FOLDER user/name`."""
+    from gankit.space import write_space
+
+    write_space(folder, list(models))
+    click.echo(f"wrote a Space for {', '.join(models)} to {folder}; upload it: gankit push {folder} user/name")
