@@ -15,6 +15,7 @@ TASKS = {  # task: (plugin name, small training options, run arguments)
     "unconditional-image": ("mygan", ["-o", "width=8"], []),
     "voxel": ("myvoxels", ["-o", "width=4"], []),
     "text-to-image": ("mytext", ["-o", "width=8"], ["--text", "a small green square on a red background"]),
+    "next-frame-video": ("myclips", ["-o", "width=8"], ["--frames", "2"]),
 }
 
 
@@ -55,11 +56,11 @@ def test_new_plugins_own_test_passes(plugins):
     assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-2000:]
 
 
-def test_new_plugin_refuses_what_it_cannot_write(tmp_path):
+def test_new_plugin_refuses_what_it_cannot_write(tmp_path, thirdparty_site):
     assert_one_line_error(run_gankit("new-plugin", "Bad Name", "--dir", tmp_path), "lowercase letters")
     assert_one_line_error(run_gankit("new-plugin", "dcgan", "--dir", tmp_path), "already registered")
-    assert_one_line_error(run_gankit("new-plugin", "clips", "--task", "next-frame-video", "--dir", tmp_path),
-                          "no plugin template", "unconditional-image")
+    assert_one_line_error(run_gankit("new-plugin", "mine", "--task", "class-conditional-image", "--dir", tmp_path,
+                                     env={"PYTHONPATH": str(thirdparty_site)}), "no plugin template", "unconditional-image")
     assert_one_line_error(run_gankit("new-plugin", "mine", "--task", "nosuch", "--dir", tmp_path), "unknown task 'nosuch'")
     (tmp_path / "taken").mkdir()
     assert_one_line_error(run_gankit("new-plugin", "taken", "--dir", tmp_path), "already exists")

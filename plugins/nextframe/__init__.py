@@ -37,6 +37,7 @@ def register_tasks(register) -> None:
         },
         sample_type="video", pipeline_tag="image-to-video", default_out="clip.gif",
         example={"frames": 16}, folder_data="gankit_plugins.nextframe.data:load_folder", playground=(".gif",),
+        template="gankit_plugins.nextframe.template",
     ))
 
 
