@@ -116,3 +116,21 @@ def test_a_caption_gives_a_picture_and_empty_text_an_error_in_the_page(page):
     page.get_by_text("is empty; describe the picture").first.wait_for(timeout=60_000)
     text.fill("a small green square on a red background")  # the server keeps serving
     assert generate(page, "stackgan", last_src(page, "stackgan")).std() > 10
+
+
+def test_every_task_gets_its_controls_and_views_and_the_walk_ends_at_the_other_seed():
+    pytest.importorskip("gradio", reason="the playground needs gankit[serve]")
+    import torch
+
+    import gankit
+    from gankit.serve import build_app, make_samples
+
+    app = build_app(["voxel", "nextframe"])
+    ids = {getattr(block, "elem_id", None) for block in app.blocks.values()}
+    assert {"voxel-view-png", "voxel-view-obj", "voxel-walk", "nextframe-image", "nextframe-video",
+            "nextframe-frames", "nextframe-view-gif"} <= ids
+    model = gankit.load("voxel", device="cpu")
+    assert torch.equal(make_samples(model, 3, 2, walk_to=9, walk=1.0), model.generate(2, seed=9))
+    assert torch.equal(make_samples(model, 3, 2, walk_to=9, walk=0.0), model.generate(2, seed=3))
+    with pytest.raises(gankit.GankitError, match="1 to 64 samples"):
+        make_samples(model, 0, 65)
