@@ -1,9 +1,9 @@
 """Train DCGAN's bundled default weights on the built-in digits, measure them, and export them (fp16).
 
     python scripts/train_bundled_dcgan.py                  # trains into runs/bundled-digits, then exports
+    python scripts/train_bundled_dcgan.py --steps 20000    # longer; reruns continue the same run (resume)
 
-Equivalent training command: gankit train dcgan --data digits --out runs/bundled-digits -o ngf=32 -o ndf=32
---steps 16000 --lr-schedule linear (the learning rates fall linearly to 0 at the last step)
+Equivalent training command: gankit train dcgan --data digits --out runs/bundled-digits -o ngf=32 -o ndf=32 --steps N
 (resuming is exact, so a run stopped and resumed gives the same weights as one that was not).
 The export goes to plugins/dcgan/weights/digits (config.json, model.safetensors in fp16, README.md, samples.png);
 its model card records the command, steps, wall time, and what two digit judges of different families (the
@@ -30,8 +30,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000, help="samples for the quality figures")
     args = parser.parse_args()
 
-    command = f"gankit train dcgan --data digits --out {args.run} -o ngf=32 -o ndf=32 --steps {args.steps} --lr-schedule linear"
-    train_run("dcgan", "digits", args.run, args.steps, OPTIONS, command, lr_schedule="linear")
+    command = f"gankit train dcgan --data digits --out {args.run} -o ngf=32 -o ndf=32 --steps {args.steps}"
+    train_run("dcgan", "digits", args.run, args.steps, OPTIONS, command)
 
     def measure(model) -> dict:
         samples, figures = model.generate(args.samples, seed=0), {}
