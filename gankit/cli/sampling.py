@@ -150,13 +150,16 @@ def serve(models: tuple[str, ...], host: str, port: int, share: bool, device: st
     """A web playground for MODELS (default: every model with bundled weights): seeds, truncation, a latent walk,
     the task's inputs (text, uploads), and the results to look at and download. Needs `gankit[serve]`."""
     from gankit.registry import get_registry
+    from gankit.resolve import locate
     from gankit.serve import build_app, exposed, require_gradio
 
-    require_gradio()
     if not 0 < port < 65536:
         raise GankitError(f"--port must be in 1…65535, got {port}")
     registry = get_registry()
     models = models or tuple(n for n, s in registry.models.items() if s.default_weights and Path(s.default_weights).is_dir())
+    for ref in models:  # a MODEL that does not exist fails before the web stack loads
+        locate(ref)
+    require_gradio()
     if exposed(host):
         click.echo(f"warning: listening on {host}: anyone who can reach this machine can use the playground", err=True)
     app = build_app(list(models), device=device)
