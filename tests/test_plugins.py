@@ -117,18 +117,20 @@ def test_a_broken_plugin_is_reported_and_the_others_keep_working(tmp_path):
     assert run_gankit("--help", env=env).returncode == 0
 
 
-def test_help_plugins_and_fid_of_statistics_do_not_import_torch(tmp_path):
+def test_help_plugins_and_fid_of_statistics_do_not_import_torch_or_gradio(tmp_path):
     import numpy as np
 
     for name in ("a", "b"):
         np.savez(tmp_path / f"{name}.npz", mu=np.zeros(8) + (name == "b"), sigma=np.eye(8))
     commands = [["--help"], ["plugins"], ["train", "--help"], ["train", "dcgan", "--help"], ["run", "dcgan", "--help"],
-                ["metrics", "list"], ["fid", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]]
+                ["metrics", "list"], ["serve", "--help"], ["export", "--help"], ["new-plugin", "--help"],
+                ["fid", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]]
     code = ("import sys; from gankit.cli import main\n"
             f"for args in {commands!r}:\n"
             "    try: main(args)\n"
             "    except SystemExit as exc: assert not exc.code, (args, exc.code)\n"
-            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+            "assert 'torch' not in sys.modules, 'torch was imported'\n"
+            "assert 'gradio' not in sys.modules, 'gradio was imported'\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "FID: 8.000000" in result.stdout  # |mu_a - mu_b|^2 = 8, equal covariances
