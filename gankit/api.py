@@ -57,8 +57,8 @@ class Model:
             n = self.gan.default_count({k: v for k, v in inputs.items() if v is not None})
         if n < 1:
             raise GankitError(f"--n must be at least 1, got {n}")
-        _check_seed(seed, n)
-        _check_truncation(truncation)
+        check_seed(seed, n)
+        check_truncation(truncation)
         inputs = self.check_inputs(inputs)
         seeds = range(seed, seed + n)
         several = [k for k, v in inputs.items() if isinstance(v, list)]
@@ -79,9 +79,9 @@ class Model:
         """
         if steps < 2:
             raise GankitError(f"--steps must be at least 2, got {steps}")
-        _check_seed(seed_a)
-        _check_seed(seed_b)
-        _check_truncation(truncation)
+        check_seed(seed_a)
+        check_seed(seed_b)
+        check_truncation(truncation)
         self._require_latent("interpolate")
         require(steps * math.prod(self.gan.latent_shape) * 8 * 3, f"interpolating in {steps:,} steps", "use fewer --steps")
         inputs = self.check_inputs(inputs)
@@ -109,10 +109,10 @@ class Model:
         Returns the samples of the three group means and the result, shape (4, …), and `variations` samples
         around the result (small seeded perturbations), as the paper shows. Inputs hold for all of them.
         """
-        _check_truncation(truncation)
+        check_truncation(truncation)
         self._require_latent("arithmetic")
         for seed in [*a, *b, *c]:
-            _check_seed(seed)
+            check_seed(seed)
         inputs = self.check_inputs(inputs)
         means = [self.gan.sample_latent(list(group), truncation).mean(0) for group in (a, b, c)]
         result = means[0] - means[1] + means[2]
@@ -200,7 +200,8 @@ class Model:
         }
 
 
-def _check_truncation(psi: float) -> None:
+def check_truncation(psi: float) -> None:
+    """A one-line error unless 0 < `psi` <= 1."""
     if not 0 < psi <= 1:
         raise GankitError(f"--truncation must be in (0, 1], got {psi}")
 
@@ -210,7 +211,8 @@ def _require_room(first: Tensor, count: int, option: str) -> None:
     require(count * first[0].numel() * first.element_size(), f"making {count:,} samples", f"ask for fewer ({option}) or make them in parts")
 
 
-def _check_seed(seed: int, n: int = 1) -> None:
+def check_seed(seed: int, n: int = 1) -> None:
+    """A one-line error unless seeds `seed` … `seed + n - 1` are all valid."""
     if not (0 <= seed and seed + n - 1 <= MAX_SEED):
         raise GankitError(f"seeds must be in 0…{MAX_SEED}, got {seed}" + (f" (with --n {n})" if n > 1 else ""))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from gankit.errors import GankitError
 
@@ -139,15 +140,7 @@ def push(folder: str | Path, repo_id: str, private: bool = False, branch: str | 
         ]
         if (folder / SAMPLES_NAME).is_file():
             operations.append(CommitOperationAdd(SAMPLES_NAME, str(folder / SAMPLES_NAME)))
-        try:
-            api.create_repo(repo_id, private=private, exist_ok=True)
-            if branch:
-                api.create_branch(repo_id, branch=branch, exist_ok=True)
-            info = api.create_commit(repo_id, operations, commit_message=message or f"Upload {config['model']} model with gankit",
-                                     revision=branch)
-        except Exception as exc:  # noqa: BLE001 — every Hub failure becomes one line
-            raise _explain(exc, repo_id, branch, "push to") from None
-    return info.commit_url
+        return _commit(api, repo_id, operations, private, branch, message or f"Upload {config['model']} model with gankit")
 
 
 def _push_space(folder: Path, repo_id: str, private: bool, branch: str | None, message: str | None,
@@ -155,15 +148,20 @@ def _push_space(folder: Path, repo_id: str, private: bool, branch: str | None, m
     """Upload a folder written by `gankit space` as a Gradio Space, one commit; returns the commit URL."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    api = HfApi(token=token)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts)
     operations = [CommitOperationAdd(p.relative_to(folder).as_posix(), str(p)) for p in files]
+    return _commit(HfApi(token=token), repo_id, operations, private, branch, message or "Upload gankit playground",
+                   repo_type="space", space_sdk="gradio")
+
+
+def _commit(api, repo_id: str, operations: list, private: bool, branch: str | None, message: str,
+            repo_type: str = "model", **create: Any) -> str:
+    """Create the repo (and branch) if needed and commit `operations` in one go; returns the commit URL."""
     try:
-        api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+        api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, **create)
         if branch:
-            api.create_branch(repo_id, branch=branch, repo_type="space", exist_ok=True)
-        info = api.create_commit(repo_id, operations, commit_message=message or "Upload gankit playground",
-                                 revision=branch, repo_type="space")
+            api.create_branch(repo_id, branch=branch, repo_type=repo_type, exist_ok=True)
+        info = api.create_commit(repo_id, operations, commit_message=message, revision=branch, repo_type=repo_type)
     except Exception as exc:  # noqa: BLE001 — every Hub failure becomes one line
         raise _explain(exc, repo_id, branch, "push to") from None
     return info.commit_url

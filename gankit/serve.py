@@ -87,6 +87,7 @@ def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int
     """`n` samples from seeds `seed`…, `walk` of the way (spherically) towards the latents of seeds `walk_to`…"""
     import torch
 
+    from gankit.api import check_seed, check_truncation
     from gankit.sampling import slerp
 
     inputs = inputs or {}
@@ -94,8 +95,9 @@ def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int
         raise GankitError(f"ask for 1 to {MAX_SAMPLES} samples at a time, not {n}")
     if walk <= 0 or model.gan.latent_shape is None:
         return model.generate(n, seed=seed, truncation=truncation, progress=True, **inputs)
-    model.generate(1, seed=seed, truncation=truncation, **inputs)  # checks the seeds, truncation and inputs
-    model.generate(1, seed=walk_to, truncation=truncation, **inputs)
+    check_seed(seed, n)
+    check_seed(walk_to, n)
+    check_truncation(truncation)
     seeds = list(range(seed, seed + n))
     a = model.gan.sample_latent(seeds, truncation)
     b = model.gan.sample_latent(range(walk_to, walk_to + n), truncation)
