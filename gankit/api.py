@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from gankit import modelio
+from gankit.attributes import Attributes
 from gankit.devices import pick_device
 from gankit.errors import GankitError
 from gankit.memory import require
@@ -33,6 +34,7 @@ class Model:
     def __init__(self, gan: GANModel, config: dict[str, Any], spec: ModelSpec, source: str, path: Path) -> None:
         self.gan, self.config, self.spec, self.source, self.path = gan, config, spec, source, path
         self.task_spec = get_registry().task_of(spec)
+        self._attributes: Attributes | None = None
 
     @property
     def device(self) -> torch.device:
@@ -121,6 +123,37 @@ class Model:
         return (self.from_latents(torch.stack([*means, result]), self.gan.condition_for(first * 4, inputs)),
                 self.from_latents(result + noise, self.gan.condition_for(first * variations, inputs)))
 
+    # -- attributes (models whose spec names an attribute reader) ---------------------------------
+    @property
+    def attributes(self) -> Attributes:
+        """The model's attribute reader, bound to it (`gankit.attributes`); a one-line error if it has none."""
+        if self._attributes is None:
+            self._attributes = Attributes(self)
+        return self._attributes
+
+    def seeds_with(self, attributes: str | Sequence[str], count: int = 3, start: int = 0, truncation: float = 1.0,
+                   **inputs: Any) -> list[int]:
+        """The first `count` seeds from `start` on whose samples the attribute reader finds with exactly the binary
+        `attributes` (``"glasses,beard"``, a list of names, or ``"none"``) and none of the others: arithmetic groups."""
+        check_seed(start)
+        check_truncation(truncation)
+        names = self.attributes.parse(attributes)
+        return self.attributes.find_seeds(names, count, start, truncation, **self.check_inputs(inputs))
+
+    def add_attribute(self, name: str, seed: int = 0, strengths: Sequence[float] = (0, 0.5, 1, 1.5, 2),
+                      samples: int = 2000, truncation: float = 1.0, **inputs: Any) -> Tensor:
+        """Seed's sample moved along `name`'s attribute vector (`Attributes.vector`, estimated from `samples` seeded
+        samples) by each of `strengths` (negative removes it): one sample per strength."""
+        check_seed(seed)
+        check_truncation(truncation)
+        if samples < 2:
+            raise GankitError(f"--samples must be at least 2, got {samples}")
+        inputs = self.check_inputs(inputs)
+        vector = self.attributes.vector(name, samples, truncation, **inputs)
+        base = self.gan.sample_latent([seed], truncation)[0]
+        latents = torch.stack([base + float(s) * vector for s in strengths])
+        return self.from_latents(latents, self.gan.condition_for([seed] * len(latents), inputs))
+
     def check_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
         """The task's inputs, type-checked (see `gankit.specs.Input`)."""
         return self.task_spec.check_inputs(inputs, f"model {self.spec.name!r}")
@@ -197,6 +230,7 @@ class Model:
             **self.spec.describe(), "source": self.source, "path": str(self.path), "options": self.gan.options,
             "inputs": {k: i.help for k, i in self.task_spec.inputs.items()}, "writes": self.task_spec.formats(),
             "parameters": self.gan.parameter_counts(), "training": self.config.get("training") or {},
+            **({"attributes": self.attributes.names} if self.spec.attribute_reader else {}),
         }
 
 

@@ -68,7 +68,8 @@ def image_transform(size: int, channels: int):
 
 
 class ImageFolder(Dataset):
-    """Every image under a folder, recursively; labels are 0 (unconditional)."""
+    """Every image under a folder, recursively. Labels are 0, or, where CelebA's ``list_attr_celeba.txt`` lies in
+    the folder, beside it or in ``Anno/`` beside it, each picture's 40 attributes as a 0/1 tensor (`attribute_names`)."""
 
     def __init__(self, folder: Path, size: int, channels: int, skip_bad: bool = False) -> None:
         files = image_files(folder)
@@ -86,6 +87,7 @@ class ImageFolder(Dataset):
             raise GankitError(f"--data {folder}: none of the {len(files)} image files could be read")
         self.root, self.skip_bad = folder, skip_bad
         self.files, self.transform = good, image_transform(size, channels)
+        self.attribute_names, self.attributes = celeba_attributes(folder, good)
 
     def __len__(self) -> int:
         return len(self.files)
@@ -94,9 +96,34 @@ class ImageFolder(Dataset):
         path = self.files[index]
         try:
             with Image.open(path) as im:
-                return self.transform(im), 0
+                return self.transform(im), 0 if self.attributes is None else self.attributes[index]
         except OSError as exc:
             raise GankitError(f"cannot read image {path}: {exc}") from None
+
+
+CELEBA_ATTRIBUTES = "list_attr_celeba.txt"
+
+
+def celeba_attributes(folder: Path, files: list[Path]) -> tuple[list[str], torch.Tensor | None]:
+    """CelebA's attribute file for `folder` (see `ImageFolder`): its names and one 0/1 row per file, or ([], None)."""
+    candidates = [folder / CELEBA_ATTRIBUTES, folder.parent / CELEBA_ATTRIBUTES, folder.parent / "Anno" / CELEBA_ATTRIBUTES]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        return [], None
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:
+        names = lines[1].split()
+        rows = {parts[0]: [int(v) > 0 for v in parts[1:]] for parts in map(str.split, lines[2:]) if parts}
+        if any(len(row) != len(names) for row in rows.values()):
+            raise ValueError
+    except (IndexError, ValueError):
+        raise GankitError(f"{path}: not CelebA's attribute list (a count, the attribute names, then 'file.jpg 1 -1 …' "
+                          "lines); fix or move it") from None
+    missing = [f.name for f in files if f.name not in rows]
+    if missing:
+        raise GankitError(f"{path} has no attributes for {missing[0]} ({len(missing)} pictures lack them); "
+                          "use the attribute file of these pictures, or move it away")
+    return names, torch.tensor([rows[f.name] for f in files], dtype=torch.long)
 
 
 def torchvision_dataset(name: str, options: dict[str, Any], root: Path) -> Dataset:

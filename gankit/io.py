@@ -8,7 +8,7 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -75,6 +75,21 @@ def cache_dir(*parts: str) -> Path:
     path = Path(os.environ.get("GANKIT_CACHE") or Path.home() / ".cache" / "gankit").joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cached_arrays(name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The numpy arrays cached as ``datasets/NAME`` (.npz) in `cache_dir`: made by `make()` and written atomically
+    the first time (rendered data sets: deterministic, so the file stands for the call)."""
+    import numpy as np
+
+    path = cache_dir("datasets") / name
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as saved:
+            return {key: saved[key] for key in saved.files}
+    arrays = make()
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    return arrays
 
 
 def _umask() -> int:

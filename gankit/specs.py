@@ -82,7 +82,9 @@ class ModelSpec:
 
     `builder` names a callable ``builder(options: dict) -> GANModel``; `options` declares every model
     option with its default; `train_defaults` overrides the trainer's defaults (`gankit.training.TrainConfig`)
-    for this model; `default_weights` is a model directory bundled with the plugin.
+    for this model; `default_weights` is a model directory bundled with the plugin; `attribute_reader` names
+    ``loader() -> reader`` for models whose samples carry attributes (see `gankit.attributes`), which lets
+    arithmetic take groups by attribute name and ``gankit attribute`` add one.
     """
 
     name: str
@@ -93,6 +95,7 @@ class ModelSpec:
     default_dataset: str | None = None
     default_weights: str | None = None
     train_defaults: dict[str, Any] = field(default_factory=dict)
+    attribute_reader: str | None = None
     plugin: str = ""
 
     def describe(self) -> dict[str, Any]:

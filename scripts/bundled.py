@@ -35,3 +35,11 @@ def export(run: Path, target: Path, ref: str, command: str, script: str,
     print(json.dumps(training["metrics"], indent=2))
     print(f"exported to {target}")
     return training["metrics"]
+
+
+def remeasure(target: Path, ref: str, measure: Callable[[gankit.api.Model], dict[str, Any]], **extra: Any) -> None:
+    """Measure the exported weights in `target` again and rewrite them with the new figures (and `extra`) in the card."""
+    model = gankit.load(target, device="cpu")
+    training = {**model.config["training"], **extra, "metrics": measure(model)}
+    save_model(target, model.gan, model.spec, training, samples=model.preview(), dtype=torch.float16, ref=ref)
+    print(json.dumps(training["metrics"], indent=2))

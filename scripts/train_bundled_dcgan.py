@@ -14,15 +14,9 @@ CNN; PCA + RBF kernel + softmax) read in 1,000 samples from the exported (fp16) 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-import torch
-
-import gankit
-
-from bundled import export, train_run
-from gankit.modelio import save_model
+from bundled import export, remeasure, train_run
 from gankit_plugins.dcgan import WEIGHTS
 from gankit_plugins.dcgan.classifier import JUDGES, digit_quality, load_classifier
 
@@ -55,10 +49,7 @@ def main() -> None:
         return figures
 
     if args.measure_only:
-        model = gankit.load(args.export, device="cpu")
-        training = {**model.config["training"], "note": NOTE, "metrics": measure(model)}
-        save_model(args.export, model.gan, model.spec, training, samples=model.preview(), dtype=torch.float16, ref="dcgan")
-        print(json.dumps(training["metrics"], indent=2))
+        remeasure(args.export, "dcgan", measure, note=NOTE)
         return
     train_run("dcgan", "digits", args.run, args.steps, OPTIONS, command)
     export(args.run, args.export, "dcgan", command, "python scripts/train_bundled_dcgan.py", measure, note=NOTE)

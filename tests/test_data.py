@@ -96,3 +96,19 @@ def test_torchvision_mnist_through_its_own_loading_code(tmp_path):
 def test_unknown_data_name(tmp_path):
     with pytest.raises(GankitError, match="no such folder, and not a data set name"):
         load_data("imagenet-9000", OPTIONS)
+
+
+def test_celeba_attribute_list_beside_the_folder_labels_its_pictures(tmp_path):
+    """CelebA's layout: img_align_celeba/000001.jpg … with list_attr_celeba.txt beside the folder."""
+    folder = tmp_path / "img_align_celeba"
+    folder.mkdir()
+    for i in (1, 2):
+        Image.fromarray(np.full((24, 20, 3), 60 * i, np.uint8)).save(folder / f"00000{i}.jpg")
+    (tmp_path / "list_attr_celeba.txt").write_text("2\nEyeglasses Smiling Male\n"
+                                                   "000001.jpg  1 -1  1\n000002.jpg -1  1 -1\n")
+    data = load_data(str(folder), OPTIONS)
+    assert data.attribute_names == ["Eyeglasses", "Smiling", "Male"]
+    assert data[0][1].tolist() == [1, 0, 1] and data[1][1].tolist() == [0, 1, 0]
+    (tmp_path / "list_attr_celeba.txt").write_text("1\nEyeglasses Smiling\n000001.jpg 1\n")
+    with pytest.raises(GankitError, match="not CelebA's attribute list"):
+        load_data(str(folder), OPTIONS)

@@ -48,21 +48,9 @@ def torchrun(*args: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
 
 
-def test_torchrun_trains_writes_once_and_resumes(tmp_path):
-    out = tmp_path / "ddp"
-    first = torchrun("train", "dcgan", "--out", out, "--steps", 4, "--log-every", 2, "--quiet", *TINY)
-    assert first.returncode == 0, first.stderr[-2000:]
-    assert first.stdout.count("trained model written") == 1
-    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert steps == [2, 4]  # rank 0 alone logs
-    resumed = torchrun("train", "dcgan", "--out", out, "--resume", "--steps", 6, "--log-every", 2, "--quiet")
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert json.loads((out / "config.json").read_text())["training"]["steps"] == 6
-    assert run_gankit("run", out, "--n", 4, "--out", tmp_path / "grid.png").returncode == 0
-
-
-def test_torchrun_resume_continues_every_process_exactly(tmp_path):
-    """Each process's random stream is saved and restored: 4 steps + resume to 6 equals 6 steps straight."""
+def test_torchrun_trains_writes_once_and_resumes_every_process_exactly(tmp_path):
+    """Rank 0 alone writes; each process's random stream is saved and restored: 4 steps + resume to 6 equals 6
+    steps straight."""
     from safetensors.torch import load_file
 
     common = ["--log-every", 2, "--checkpoint-every", 2, "--quiet", "--no-ema", *TINY]
@@ -70,8 +58,13 @@ def test_torchrun_resume_continues_every_process_exactly(tmp_path):
     assert straight.returncode == 0, straight.stderr[-2000:]
     first = torchrun("train", "dcgan", "--out", tmp_path / "b", "--steps", 4, *common)
     assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.count("trained model written") == 1
+    steps = [json.loads(line)["step"] for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4]  # rank 0 alone logs
     resumed = torchrun("train", "dcgan", "--out", tmp_path / "b", "--resume", "--steps", 6, "--quiet")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["training"]["steps"] == 6
+    assert run_gankit("run", tmp_path / "b", "--n", 4, "--out", tmp_path / "grid.png").returncode == 0
     a, b = (load_file(str(tmp_path / run / "checkpoint.safetensors")) for run in "ab")
     assert a.keys() == b.keys() and "rng.cpu.rank1" in a
     different = [k for k in a if k.startswith(("G.", "D.")) and not torch.equal(a[k], b[k])]

@@ -24,9 +24,9 @@ SEEDS = [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_exported_generators_match_gankit_run(name, tmp_path):
+def test_exported_generators_match_gankit_run(name, cli, tmp_path):
     args, frame = CASES[name]
-    assert run_gankit("run", name, "--n", len(SEEDS), "--seed", 0, *args, "--out", tmp_path / "run.npy").returncode == 0
+    assert cli("run", name, "--n", len(SEEDS), "--seed", 0, *args, "--out", tmp_path / "run.npy").code == 0
     expected = np.load(tmp_path / "run.npy")
     expected = expected[:, frame] if frame is not None else expected
     inputs = {k: v for k, v in zip(args[::2], args[1::2]) if k == "--text"}
@@ -34,16 +34,16 @@ def test_exported_generators_match_gankit_run(name, tmp_path):
     for key, tensor in named.items():
         np.save(tmp_path / f"{key}.npy", tensor.numpy())
 
-    onnx = run_gankit("export", name, "--out", tmp_path / "g.onnx")
-    assert onnx.returncode == 0 and "→ samples" in onnx.stdout, onnx.stderr
+    onnx = cli("export", name, "--out", tmp_path / "g.onnx")
+    assert onnx.code == 0 and "→ samples" in onnx.out, onnx.err
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(tmp_path / "g.onnx"), providers=["CPUExecutionProvider"])
     got = session.run(["samples"], {k: v.numpy() for k, v in named.items()})[0]
     assert got.shape == expected.shape and np.abs(got - expected).max() <= 1e-4
 
-    script = run_gankit("export", name, "--format", "torchscript", "--out", tmp_path / "g.pt")
-    assert script.returncode == 0, script.stderr
+    script = cli("export", name, "--format", "torchscript", "--out", tmp_path / "g.pt")
+    assert script.code == 0, script.err
     fresh = subprocess.run([sys.executable, "-c", (  # no gankit import: what a deployment does
         "import sys, numpy as np, torch; g = torch.jit.load(sys.argv[1]); d = sys.argv[2]; "
         f"np.save(d + '/ts.npy', g(**{{k: torch.from_numpy(np.load(d + '/' + k + '.npy')) for k in {list(named)!r}}}).numpy())"),

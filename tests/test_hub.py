@@ -274,3 +274,19 @@ def test_a_playground_space_is_written_and_pushed(hub, run_dir, tmp_path):
     assert {"README.md", "app.py", "requirements.txt"} <= set(git(repo, "ls-tree", "--name-only", "main").split())
     assert_one_line_error(run_gankit("space", tmp_path / "s2", run_dir), "a Space cannot read a local folder")
     assert_one_line_error(run_gankit("space", space, "dcgan"), "is not empty")
+
+
+def test_the_readmes_faces_example_pushes_pulls_and_keeps_its_attribute_reader(hub, tmp_path):
+    """`gankit push runs/faces me/dcgan-faces`, then attribute arithmetic on the pulled copy, as the README shows."""
+    from gankit_plugins.dcgan import WEIGHTS
+
+    faces = tmp_path / "faces"
+    shutil.copytree(WEIGHTS / "faces", faces)
+    assert hub.gankit("push", faces, "me/dcgan-faces").returncode == 0
+    pulled = hub.gankit("pull", "me/dcgan-faces")
+    assert pulled.returncode == 0 and "dcgan-faces from plugin dcgan" in pulled.stdout, pulled.stderr
+    args = ["--a", "glasses,beard", "--b", "beard", "--c", "smile", "--search-from", 300]
+    for source, name in (("me/dcgan-faces", "hub.png"), (faces, "local.png")):
+        done = hub.gankit("arithmetic", source, *args, "--out", tmp_path / name)
+        assert done.returncode == 0 and "A = glasses,beard: seeds" in done.stderr, done.stderr
+    assert (tmp_path / "hub.png").read_bytes() == (tmp_path / "local.png").read_bytes()

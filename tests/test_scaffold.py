@@ -21,7 +21,8 @@ TASKS = {  # task: (plugin name, small training options, run arguments)
 
 @pytest.fixture(scope="module")
 def plugins(tmp_path_factory):
-    """One new plugin per task with a template, pip-installed as their own distributions into a private folder."""
+    """One new plugin per task with a template, pip-installed as their own distributions into a private folder,
+    and listed by `gankit plugins`."""
     root = tmp_path_factory.mktemp("new-plugins")
     for task, (name, _, _) in TASKS.items():
         result = run_gankit("new-plugin", name, "--task", task, "--dir", root)
@@ -31,15 +32,17 @@ def plugins(tmp_path_factory):
                                 "--target", str(site), *(str(root / name) for name, _, _ in TASKS.values())],
                                capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr
-    return root, {"PYTHONPATH": str(site)}
+    env = {"PYTHONPATH": str(site)}
+    listing = run_gankit("plugins", env=env).stdout
+    for name, _, _ in TASKS.values():
+        assert f"{name}  (gankit-{name} 0.1.0)" in listing and f"model    {name}" in listing, listing
+    return root, env
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_new_plugin_shows_trains_and_samples(plugins, task, tmp_path):
     root, env = plugins
     name, options, inputs = TASKS[task]
-    listing = run_gankit("plugins", env=env).stdout
-    assert f"{name}  (gankit-{name} 0.1.0)" in listing and f"model    {name}" in listing, listing
     run = tmp_path / "run"
     trained = run_gankit("train", name, "--out", run, "--quiet", *options, env=env)
     assert trained.returncode == 0, trained.stderr

@@ -1,4 +1,5 @@
-"""`gankit run`, `interpolate` and `arithmetic`: sample a MODEL with its task's inputs, write with its writers."""
+"""`gankit run` and `serve`: sample a MODEL with its task's inputs, write with its writers; and what the latent
+commands share with them (the options of a MODEL's task)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def task_params(interpolating: bool = False):
     return params
 
 
-def _inputs_and_writer_options(model, extra: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def inputs_and_writer_options(model, extra: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     task = model.task_spec
     inputs = {k: list(v) if isinstance(v, tuple) else v for k, v in extra.items() if k in task.inputs and v not in (None, ())}
     for name, values in inputs.items():
@@ -80,64 +81,12 @@ def run(model: str, n: int | None, seed: int, truncation: float, out: Path | Non
     m = load_model(model, device)
     out = out or Path(m.task_spec.default_out)
     m.task_spec.writer_for(out)  # a format the task cannot write fails before any work
-    inputs, options = _inputs_and_writer_options(m, extra)
+    inputs, options = inputs_and_writer_options(m, extra)
     if n is None and m.gan.latent_shape is not None:
         n = 64
     samples = m.generate(n, seed=seed, truncation=truncation, progress=True, **inputs)
     rows = any(isinstance(v, list) for v in inputs.values())
     click.echo(f"wrote {m.write(samples, out, columns=samples.shape[0] // _values(inputs) if rows else None, **options)} to {out}")
-
-
-@model_command(extra_params=task_params(interpolating=True), epilog=TASK_HELP)
-@click.option("--from", "seed_a", type=int, default=0, show_default=True, help="Seed of the first latent.")
-@click.option("--to", "seed_b", type=int, default=1, show_default=True, help="Seed of the last latent.")
-@click.option("--steps", type=int, default=16, show_default=True, help="Number of frames, ends included.")
-@truncation_option
-@click.option("--out", type=click.Path(path_type=Path), default=Path("walk.gif"), show_default=True,
-              help="A .gif animation (played forth and back), a .png strip, or any format of the task.")
-@device_option
-def interpolate(model: str, seed_a: int, seed_b: int, steps: int, truncation: float, out: Path, device: str, **extra: Any) -> None:
-    """Walk from one seeded sample to another (spherical interpolation of latents), or between two values of an input.
-
-    Give an input twice where the task allows it (e.g. --label 3 --label 7) to walk between the two at seed --from.
-    """
-    m = load_model(model, device)
-    m.task_spec.writer_for(out)
-    inputs, options = _inputs_and_writer_options(m, extra)
-    frames = m.interpolate(seed_a, seed_b, steps, truncation, **inputs)
-    between = next((f"{k} {v[0]!r} to {v[1]!r}" for k, v in inputs.items() if isinstance(v, list)), f"seed {seed_a} to seed {seed_b}")
-    click.echo(f"wrote {m.write(frames, out, columns=steps, **options)} from {between} to {out}")
-
-
-@model_command(extra_params=task_params(), epilog=TASK_HELP)
-@click.option("--a", "a", required=True, help="Seeds of group A, e.g. 1,4,9 or 10-14.")
-@click.option("--b", "b", required=True, help="Seeds of group B (subtracted).")
-@click.option("--c", "c", required=True, help="Seeds of group C (added).")
-@truncation_option
-@click.option("--out", type=click.Path(path_type=Path), default=Path("arithmetic.png"), show_default=True)
-@device_option
-def arithmetic(model: str, a: str, b: str, c: str, truncation: float, out: Path, device: str, **extra: Any) -> None:
-    """Latent arithmetic on group means: mean(A) - mean(B) + mean(C).
-
-    The picture's first row shows mean A, mean B, mean C and the result; the second row shows
-    variations around the result. Find seeds with `gankit run MODEL --seed S` (sample i is seed S+i).
-    """
-    import torch
-
-    from gankit.sampling import parse_seeds
-
-    groups = []
-    for flag, text in (("--a", a), ("--b", b), ("--c", c)):
-        try:
-            groups.append(parse_seeds(text))
-        except GankitError as exc:
-            raise GankitError(f"{flag}: {exc}") from None
-    m = load_model(model, device)
-    m.task_spec.writer_for(out)
-    inputs, options = _inputs_and_writer_options(m, extra)
-    means, variations = m.arithmetic(*groups, truncation=truncation, **inputs)
-    m.write(torch.cat([means, variations]), out, columns=4, **options)
-    click.echo(f"wrote A - B + C (row 1: A, B, C, result; row 2: variations) to {out}")
 
 
 @cli.command()

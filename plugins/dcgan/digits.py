@@ -15,7 +15,7 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import TensorDataset
 
-from gankit.io import atomic_path, cache_dir
+from gankit.io import cached_arrays
 
 Stroke = np.ndarray  # (k, 2) points, x right, y down, in the unit box
 DEFAULT_SIZE = 20000
@@ -147,16 +147,14 @@ def make_digits(n: int, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, to
 
     Rendered once (about 0.4 ms a digit) and cached in gankit's cache folder.
     """
-    path = cache_dir("datasets") / f"digits-v{VERSION}-n{n}-s{size}-seed{seed}.npz"
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as saved:
-            images, labels = saved["images"], saved["labels"]
-    else:
+    def draw() -> dict[str, np.ndarray]:
         r = np.random.default_rng(seed)
         labels = r.permutation(np.arange(n) % 10)
-        images = np.stack([render(style(DIGITS[d](r), r), r.uniform(0.07, 0.13), size) for d in labels])
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, images=images, labels=labels)
+        return {"images": np.stack([render(style(DIGITS[d](r), r), r.uniform(0.07, 0.13), size) for d in labels]),
+                "labels": labels}
+
+    arrays = cached_arrays(f"digits-v{VERSION}-n{n}-s{size}-seed{seed}.npz", draw)
+    images, labels = arrays["images"], arrays["labels"]
     x = torch.from_numpy(images).float().div_(127.5).sub_(1).unsqueeze(1)
     return x, torch.from_numpy(labels).long()
 

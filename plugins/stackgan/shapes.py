@@ -17,7 +17,7 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import Dataset
 
-from gankit.io import atomic_path, cache_dir
+from gankit.io import cached_arrays
 
 SIZES = ("small", "large")
 COLOURS = {"red": (220, 30, 30), "green": (30, 165, 50), "blue": (40, 70, 225), "yellow": (240, 220, 40),
@@ -105,19 +105,16 @@ def render(scene: Scene, size: int, r: np.random.Generator, supersample: int = 4
 
 def make_shapes(n: int, size: int, seed: int = 0, seen_only: bool = True) -> tuple[np.ndarray, list[str], np.ndarray]:
     """`n` pictures (uint8, N×size×size×3), their captions and attribute labels (N×5); cached once rendered."""
-    path = cache_dir("datasets") / f"shapes-v{VERSION}-n{n}-s{size}-seed{seed}-{'seen' if seen_only else 'all'}.npz"
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as saved:
-            return saved["images"], [str(c) for c in saved["captions"]], saved["labels"]
-    r = np.random.default_rng(seed)
-    scenes = [random_scene(r, seen_only) for _ in range(n)]
-    forms = r.choice(["long", "plain", "short"], n, p=[0.5, 0.3, 0.2])
-    images = np.stack([render(s, size, r) for s in scenes])
-    captions = [s.caption(str(f)) for s, f in zip(scenes, forms)]
-    labels = np.array([s.labels() for s in scenes], dtype=np.int64)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, images=images, captions=np.array(captions), labels=labels)
-    return images, captions, labels
+    def draw() -> dict[str, np.ndarray]:
+        r = np.random.default_rng(seed)
+        scenes = [random_scene(r, seen_only) for _ in range(n)]
+        forms = r.choice(["long", "plain", "short"], n, p=[0.5, 0.3, 0.2])
+        return {"images": np.stack([render(s, size, r) for s in scenes]),
+                "captions": np.array([s.caption(str(f)) for s, f in zip(scenes, forms)]),
+                "labels": np.array([s.labels() for s in scenes], dtype=np.int64)}
+
+    arrays = cached_arrays(f"shapes-v{VERSION}-n{n}-s{size}-seed{seed}-{'seen' if seen_only else 'all'}.npz", draw)
+    return arrays["images"], [str(c) for c in arrays["captions"]], arrays["labels"]
 
 
 class Shapes(Dataset):
