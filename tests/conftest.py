@@ -28,6 +28,11 @@ class CLIResult:
     def __repr__(self) -> str:
         return f"<exit {self.code}\nstdout: {self.out}\nstderr: {self.err}>"
 
+    # the names of subprocess.CompletedProcess, so that a test can call the CLI either way
+    returncode = property(lambda self: self.code)
+    stdout = property(lambda self: self.out)
+    stderr = property(lambda self: self.err)
+
 
 @pytest.fixture
 def cli(capsys):

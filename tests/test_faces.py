@@ -61,8 +61,8 @@ def test_run_dcgan_faces_uses_the_bundled_weights_offline(tmp_path):
     assert "glasses,beard - beard + smile" in (WEIGHTS / "faces" / "README.md").read_text()
 
 
-def test_arithmetic_by_attribute_names_picks_matching_seeds_and_writes_the_picture(faces_model, tmp_path):
-    result = run_gankit("arithmetic", "dcgan-faces", "--a", "glasses,beard", "--b", "beard", "--c", "smile",
+def test_arithmetic_by_attribute_names_picks_matching_seeds_and_writes_the_picture(cli, faces_model, tmp_path):
+    result = cli("arithmetic", "dcgan-faces", "--a", "glasses,beard", "--b", "beard", "--c", "smile",
                         "--out", tmp_path / "x.png")
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(": seeds ") for line in result.stderr.splitlines() if ": seeds " in line)
@@ -74,7 +74,7 @@ def test_arithmetic_by_attribute_names_picks_matching_seeds_and_writes_the_pictu
         reading = reader.read(faces_model.generate(1, seed=seeds[0]))
         assert {name for name in BINARY if reading[name][0] == 1} == want
     assert Image.open(tmp_path / "x.png").size == (4 * 66 + 2, 2 * 66 + 2)
-    mixed = run_gankit("arithmetic", "dcgan-faces", "--a", "glasses", "--b", "3,4", "--c", "5", "--out", tmp_path / "m.png")
+    mixed = cli("arithmetic", "dcgan-faces", "--a", "glasses", "--b", "3,4", "--c", "5", "--out", tmp_path / "m.png")
     assert mixed.returncode == 0, mixed.stderr  # seed lists keep working beside attribute groups
 
 
@@ -83,15 +83,15 @@ def test_arithmetic_results_have_the_attributes_the_equation_asks_for(faces_mode
     random samples have glasses and long hair and no smile one time in eight."""
     assert expected(("glasses,beard", "beard", "smile")) == {"beard": 0, "glasses": 1, "smile": 1}
     equation = ("smile,long_hair", "smile", "glasses")
-    rates = arithmetic_rates(faces_model, equation, runs=12)
+    rates = arithmetic_rates(faces_model, equation, runs=8)
     for kind in ("cnn", "descriptors"):
         assert rates[f"smile,long_hair - smile + glasses: glasses yes, {kind}"] >= 0.75, rates
         assert rates[f"smile,long_hair - smile + glasses: long_hair yes, {kind}"] >= 0.75, rates
     assert rates["smile,long_hair - smile + glasses: all 3 right, cnn"] >= 0.3, rates
 
 
-def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(faces_model, tmp_path):
-    result = run_gankit("attribute", "dcgan-faces", "--add", "glasses", "--seed", 7, "--strength", "0..2",
+def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_model, tmp_path):
+    result = cli("attribute", "dcgan-faces", "--add", "glasses", "--seed", 7, "--strength", "0..2",
                         "--samples", 500, "--out", tmp_path / "strip.png")
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / "strip.png").size == (5 * 66 + 2, 66 + 2)
@@ -103,7 +103,7 @@ def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(faces_model, t
 
 def test_samples_show_every_attribute_value(faces_model):
     # every value occurs; the bar (within 10 points of the data's share) is unmet: smiles and long hair are off
-    assert sample_rates(faces_model, n=500)["largest gap to the data's share (points)"] <= 35
+    assert sample_rates(faces_model, n=500, held_out=1000)["largest gap to the data's share (points)"] <= 35
 
 
 def test_python_api_for_groups_and_vectors(faces_model):

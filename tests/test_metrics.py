@@ -169,22 +169,22 @@ def test_inception_features_and_statistics_agree_with_pytorch_fid(image_folders,
     assert np.abs(stats.cov - sigma_ref).max() <= 1e-3 * np.abs(sigma_ref).max()
 
 
-def test_fid_command_json_save_stats_and_npz_input(image_folders, inception_weights, tmp_path):
+def test_fid_command_json_save_stats_and_npz_input(cli, image_folders, inception_weights, tmp_path):
     weights = ["--inception-weights", inception_weights, "--workers", 0]
-    result = run_gankit("fid", image_folders / "a", image_folders / "b", "--json", "--save-stats", tmp_path / "a.npz", *weights)
+    result = cli("fid", image_folders / "a", image_folders / "b", "--json", "--save-stats", tmp_path / "a.npz", *weights)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"fid", "n_a", "n_b", "features", "resize"} and data["n_a"] == data["n_b"] == 12 and data["fid"] > 0
     assert "fewer than the 2048 feature dimensions" in result.stderr
     with np.load(tmp_path / "a.npz") as saved:  # what pytorch-fid reads
         assert saved["mu"].shape == (2048,) and saved["sigma"].shape == (2048, 2048)
-    again = run_gankit("fid", tmp_path / "a.npz", image_folders / "b", "--json", *weights)
+    again = cli("fid", tmp_path / "a.npz", image_folders / "b", "--json", *weights)
     assert json.loads(again.stdout)["fid"] == pytest.approx(data["fid"], rel=1e-9)
-    text = run_gankit("fid", image_folders / "a", image_folders / "b", *weights)
+    text = cli("fid", image_folders / "a", image_folders / "b", *weights)
     assert text.stdout.startswith("FID: ") and "img/s" in text.stderr
 
 
-def test_digit_features_rank_a_trained_model_above_an_untrained_one(tmp_path):
+def test_digit_features_rank_a_trained_model_above_an_untrained_one(cli, tmp_path):
     """FID in the bundled digits feature space, MODEL against real rendered digits, offline."""
     from gankit.training import train
     from gankit_plugins.dcgan.digits import make_digits
@@ -197,40 +197,40 @@ def test_digit_features_rank_a_trained_model_above_an_untrained_one(tmp_path):
     untrained = train("dcgan", "digits", tmp_path / "untrained", options={"ngf": 32, "ndf": 32}, steps=1, batch_size=16, progress=False)
     fids = {}
     for model in ("dcgan", untrained):
-        result = run_gankit("fid", real, model, "--features", "digits", "--n", 300, "--json", "--quiet")
+        result = cli("fid", real, model, "--features", "digits", "--n", 300, "--json", "--quiet")
         assert result.returncode == 0, result.stderr
         fids[str(model)] = json.loads(result.stdout)["fid"]
     assert fids["dcgan"] < fids[str(untrained)] / 5
     # a built-in data set is a side too, rendered at the model's size: no folder to make
-    named = run_gankit("eval", "dcgan", "--data", "digits", "--metrics", "fid", "--features", "digits", "--n", 300, "--json", "--quiet")
+    named = cli("eval", "dcgan", "--data", "digits", "--metrics", "fid", "--features", "digits", "--n", 300, "--json", "--quiet")
     assert named.returncode == 0, named.stderr
     result = json.loads(named.stdout)
     assert result["n_a"] == result["n_b"] == 300 and result["fid"] < fids[str(untrained)] / 5
-    listing = run_gankit("metrics", "list").stdout
+    listing = cli("metrics", "list").stdout
     assert re.search(r"features for image samples \(tasks: [^)]*unconditional-image", listing) and "digits" in listing
     assert "fid " in listing and "[features; plugin gankit]" in listing
 
 
-def test_eval_shares_one_pass_and_metric_errors_are_one_line(image_folders, inception_weights, tmp_path):
+def test_eval_shares_one_pass_and_metric_errors_are_one_line(cli, image_folders, inception_weights, tmp_path):
     weights = ["--inception-weights", inception_weights, "--workers", 0]
-    result = run_gankit("eval", image_folders / "a", image_folders / "b", "--metrics", "fid,kid,prdc", "--json", "--quiet", *weights)
+    result = cli("eval", image_folders / "a", image_folders / "b", "--metrics", "fid,kid,prdc", "--json", "--quiet", *weights)
     data = json.loads(result.stdout)
     assert "kid_std understates the uncertainty" in result.stderr  # few images: said, not hidden
     assert {"fid", "kid", "kid_std", "precision", "recall", "density", "coverage"} <= set(data)
     (tmp_path / "empty").mkdir()
-    assert_one_line_error(run_gankit("fid", tmp_path / "empty", image_folders / "a", *weights), "no images found")
+    assert_one_line_error(cli("fid", tmp_path / "empty", image_folders / "a", *weights), "no images found")
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.png").write_bytes(b"not a png")
-    assert_one_line_error(run_gankit("fid", bad, image_folders / "a", *weights), "cannot read image", "x.png")
+    assert_one_line_error(cli("fid", bad, image_folders / "a", *weights), "cannot read image", "x.png")
     np.savez(tmp_path / "wrong.npz", mu=np.zeros(3), sigma=np.zeros((4, 4)))
-    assert_one_line_error(run_gankit("fid", tmp_path / "wrong.npz", image_folders / "a", *weights), "expected (d,) and (d, d)")
+    assert_one_line_error(cli("fid", tmp_path / "wrong.npz", image_folders / "a", *weights), "expected (d,) and (d, d)")
     np.savez(tmp_path / "d128.npz", mu=np.zeros(128), sigma=np.eye(128))
-    assert_one_line_error(run_gankit("fid", tmp_path / "d128.npz", image_folders / "a", *weights), "128-d and 2048-d features")
-    assert_one_line_error(run_gankit("kid", tmp_path / "d128.npz", image_folders / "a", *weights), "holds only statistics; KID needs samples")
+    assert_one_line_error(cli("fid", tmp_path / "d128.npz", image_folders / "a", *weights), "128-d and 2048-d features")
+    assert_one_line_error(cli("kid", tmp_path / "d128.npz", image_folders / "a", *weights), "holds only statistics; KID needs samples")
     offline = run_gankit("fid", image_folders / "a", image_folders / "b", env={"GANKIT_OFFLINE": "1", "GANKIT_CACHE": str(tmp_path / "c")})
     assert_one_line_error(offline, "FID Inception weights are not cached", "pt_inception-2015-12-05-6726825d.pth", "--inception-weights")
-    assert_one_line_error(run_gankit("fid", image_folders / "a", image_folders / "b", "--features", "incepton"), "did you mean 'inception'")
+    assert_one_line_error(cli("fid", image_folders / "a", image_folders / "b", "--features", "incepton"), "did you mean 'inception'")
     with pytest.raises(GankitError):
         frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
 

@@ -19,7 +19,7 @@ def test_plugins_lists_package_version_and_registrations(cli):
     assert result.code == 0
     assert "dcgan  (gankit 0.1.0)" in result.out and "model    dcgan" in result.out and "data set digits" in result.out
     listed = {p["name"]: p for p in json.loads(cli("plugins", "--json").out)}
-    assert listed["dcgan"]["models"] == ["dcgan"] and listed["dcgan"]["datasets"] == ["digits"]
+    assert listed["dcgan"]["models"] == ["dcgan", "dcgan-faces"] and listed["dcgan"]["datasets"] == ["digits", "faces"]
 
 
 class Duplicate:

@@ -75,7 +75,8 @@ def test_arithmetic_combines_group_means(cli, tiny_model, tmp_path):
     z = model.gan.sample_latent(range(6))
     expected = model.from_latents((z[0:3].mean(0) - z[3:5].mean(0) + z[5])[None])
     assert torch.allclose(means[3], expected[0], atol=1e-5) and variations.shape[0] == 4
-    assert_one_line_error(cli("arithmetic", tiny_model, "--a", "x", "--b", "1", "--c", "2"), "cannot read seeds 'x'")
+    assert_one_line_error(cli("arithmetic", tiny_model, "--a", "5-2", "--b", "1", "--c", "2"), "--a", "cannot read seeds '5-2'")
+    assert_one_line_error(cli("arithmetic", tiny_model, "--a", "x", "--b", "1", "--c", "2"), "--a", "no attribute reader")
 
 
 def test_parse_seeds():

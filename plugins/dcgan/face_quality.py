@@ -77,10 +77,10 @@ def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1
     return figures
 
 
-def sample_rates(model, n: int = 2000, seed: int = 0) -> dict[str, Any]:
-    """Each attribute value's share in `n` samples (CNN reader) and in held-out real faces (their labels)."""
+def sample_rates(model, n: int = 2000, seed: int = 0, held_out: int = 5000) -> dict[str, Any]:
+    """Each attribute value's share in `n` samples (CNN reader) and in `held_out` real faces (their labels)."""
     reading = load_reader("cnn").read(model.generate(n, seed=seed))
-    _, labels = make_faces(5000, seed=HELD_OUT_SEED)
+    _, labels = make_faces(held_out, seed=HELD_OUT_SEED)
     gaps: dict[str, float] = {}
     for i, (attribute, values) in enumerate(ATTRIBUTES.items()):
         for v, value in enumerate(values):
