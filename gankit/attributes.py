@@ -77,7 +77,7 @@ class Attributes:
             raise GankitError(f"--per-group must be at least 1, got {count}")
         found: list[int] = []
         for first in range(start, start + limit, CHUNK):
-            key = (first, truncation, repr(sorted(inputs.items())))
+            key = (first, truncation, _key(inputs))
             if key not in self._chunks:
                 self._chunks[key] = self.read_seeds(range(first, first + CHUNK), truncation, **inputs)
             hits = self.has(self._chunks[key], names)
@@ -94,7 +94,7 @@ class Attributes:
         if len(names) != 1:
             raise GankitError(f"name one attribute: {', '.join(self.binary)}")
         (name,) = names
-        key = (name, n, truncation, tuple(sorted(inputs.items())))
+        key = (name, n, truncation, _key(inputs))
         if key not in self._vectors:
             latents = self.model.gan.sample_latent(range(n), truncation)
             with_it = self.read_seeds(range(n), truncation, **inputs)[name].bool()
@@ -102,3 +102,8 @@ class Attributes:
                 raise GankitError(f"all {n} samples read the same for {name!r}: no direction to follow; use more samples")
             self._vectors[key] = latents[with_it].mean(0) - latents[~with_it].mean(0)
         return self._vectors[key]
+
+
+def _key(inputs: dict[str, Any]) -> str:
+    """A cache key for sampling inputs (their values may be lists or paths)."""
+    return repr(sorted(inputs.items()))

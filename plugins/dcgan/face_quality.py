@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -15,13 +16,19 @@ import torch
 from torch import Tensor
 
 from gankit.metrics.stats import frechet_distance
-from gankit_plugins.dcgan.face_reader import READERS, load_reader
+from gankit_plugins.dcgan.face_reader import READERS, Reader, load_reader
 from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, make_faces
 
 EQUATIONS = (("glasses,beard", "beard", "smile"), ("smile,long_hair", "smile", "glasses"),
              ("beard", "none", "glasses,long_hair"))
 RUN_SPACING = 1024  # run r searches its groups from seed r * RUN_SPACING on
 HELD_OUT_SEED = 2   # the readers' test faces; the GAN trains on seed 0, the readers on seed 1
+
+
+@cache
+def reader(kind: str) -> Reader:
+    """The shipped reader of `kind`, loaded once per process (the figures read many batches)."""
+    return load_reader(kind)
 
 
 def expected(equation: tuple[str, str, str]) -> dict[str, int]:
@@ -32,7 +39,7 @@ def expected(equation: tuple[str, str, str]) -> dict[str, int]:
 
 
 def _readings(samples: Tensor) -> dict[str, dict[str, Tensor]]:
-    return {kind: load_reader(kind).read(samples) for kind in READERS}
+    return {kind: reader(kind).read(samples) for kind in READERS}
 
 
 def arithmetic_rates(model, equation: tuple[str, str, str], runs: int = 50, per_group: int = 3) -> dict[str, float]:
@@ -66,8 +73,7 @@ def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1
     before, after = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
     figures: dict[str, float] = {}
     for kind in READERS:
-        reader = load_reader(kind)
-        old, new = reader.read(before), reader.read(after)
+        old, new = reader(kind).read(before), reader(kind).read(after)
         others = [a for a in ATTRIBUTES if a != name]
         kept = torch.stack([old[a].eq(new[a]) for a in others])
         figures[f"+{name} x{strength:g}: gains {name}, {kind}"] = float(new[name].eq(1).float().mean())
@@ -79,7 +85,7 @@ def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1
 
 def sample_rates(model, n: int = 2000, seed: int = 0, held_out: int = 5000) -> dict[str, Any]:
     """Each attribute value's share in `n` samples (CNN reader) and in `held_out` real faces (their labels)."""
-    reading = load_reader("cnn").read(model.generate(n, seed=seed))
+    reading = reader("cnn").read(model.generate(n, seed=seed))
     _, labels = make_faces(held_out, seed=HELD_OUT_SEED)
     gaps: dict[str, float] = {}
     for i, (attribute, values) in enumerate(ATTRIBUTES.items()):
@@ -93,12 +99,12 @@ def sample_rates(model, n: int = 2000, seed: int = 0, held_out: int = 5000) -> d
 @torch.no_grad()
 def reader_fid(model, n: int = 2000, seed: int = 0) -> dict[str, float]:
     """FID in the CNN reader's features: samples vs held-out faces, and (for scale) training faces vs held-out."""
-    reader = load_reader("cnn")
+    cnn = reader("cnn")
     held_out, _ = make_faces(5000, seed=HELD_OUT_SEED)
     train, _ = make_faces(20000, seed=0)
 
     def stats(images: Tensor) -> tuple[np.ndarray, np.ndarray]:
-        f = torch.cat([reader.features(c) for c in images.split(256)]).double().numpy()
+        f = torch.cat([cnn.features(c) for c in images.split(256)]).double().numpy()
         return f.mean(0), np.cov(f, rowvar=False)
 
     real = stats(held_out)
