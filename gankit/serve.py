@@ -3,8 +3,8 @@
 One tab per MODEL. Each has a seed, a number of samples, and for latent models a truncation slider and a walk
 towards another seed; then one control per input the task declares (text box, number, file upload), and
 one view per suffix of the task's `playground` (picture, animation, 3D mesh …) with the written files to
-download. Errors (empty text, an unreadable upload, a request too large) show in the page; the server keeps
-serving. Gradio is an optional extra: ``pip install 'gankit[serve]'``.
+download. Results stream: the views show each batch of STREAM_BATCH seeds as soon as it is made. Errors
+(empty text, an unreadable upload, a request too large) show in the page; the server keeps serving. Gradio is an optional extra: ``pip install 'gankit[serve]'``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 import ipaddress
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from gankit.errors import GankitError
 
 MAX_SAMPLES = 64
+STREAM_BATCH = 8
 VIEWS = {".png": "image", ".jpg": "image", ".webp": "image", ".gif": "image", ".obj": "mesh", ".glb": "mesh",
          ".stl": "mesh", ".ply": "mesh", ".wav": "audio", ".mp4": "video"}
 """How a written file is shown, by suffix (anything else is only offered for download)."""
@@ -61,25 +62,53 @@ def _model_tab(gr, ref: str, model) -> None:
     names, controls = [], []
     for name, spec in task.inputs.items():
         names.append(name)
-        controls.append(_control(gr, tab, name, spec))
+        controls.append(_control(gr, tab, name, spec, task.example.get(name)))
     button = gr.Button("Generate", variant="primary", elem_id=f"{tab}-generate")
     views = [_view(gr, tab, suffix) for suffix in task.playground]
     files = gr.File(label="download", file_count="multiple", elem_id=f"{tab}-files")
+    # Gradio's 3D viewer (6.x) drops a mesh that arrives again while it is still loading its renderer, which the end
+    # of a streamed event does: a task with a mesh view gets its results in one piece
+    streams = not any(VIEWS.get(suffix) == "mesh" for suffix in task.playground)
 
     def generate(seed_value, n, psi, other, t, *values, progress=gr.Progress(track_tqdm=True)):
         try:
             inputs = {k: v for k, v in zip(names, values) if v is not None and not (task.inputs[k].type != "str" and v == "")}
-            samples = make_samples(model, int(seed_value or 0), int(n), float(psi), int(other or 0), float(t), inputs)
             folder = Path(tempfile.mkdtemp(prefix="gankit-serve-"))
-            written = []
-            for suffix in task.playground:
-                model.write(samples, folder / f"samples{suffix}")
-                written.append(str(folder / f"samples{suffix}"))
-            return [*written, written]
+            n = int(n)
+            for samples in stream_samples(model, int(seed_value or 0), n, float(psi), int(other or 0), float(t), inputs,
+                                          batch=STREAM_BATCH if streams else MAX_SAMPLES):
+                progress((len(samples), n), desc="samples", unit="samples")
+                done = folder / str(len(samples))  # a new file per step: the page shows each one
+                done.mkdir()
+                written = [str(done / f"samples{suffix}") for suffix in task.playground]
+                for path in written:
+                    model.write(samples, path)
+                yield [*written, written]
         except GankitError as exc:
             raise gr.Error(str(exc)) from None
 
-    button.click(generate, [seed, count, truncation, walk_to, walk, *controls], [*views, files], concurrency_limit=1)
+    def generate_at_once(*args, progress=gr.Progress(track_tqdm=True)):
+        *_, last = generate(*args, progress=progress)
+        return last
+
+    button.click(generate if streams else generate_at_once, [seed, count, truncation, walk_to, walk, *controls],
+                 [*views, files], concurrency_limit=1)
+
+
+def stream_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int = 1, walk: float = 0.0,
+                   inputs: dict[str, Any] | None = None, batch: int = STREAM_BATCH) -> Iterator[Any]:
+    """`make_samples`, `batch` seeds at a time: yields every sample made so far after each batch, so the last
+    yield is `make_samples`' whole answer (sample i comes from seed + i, whatever the batch)."""
+    import torch
+
+    if not 1 <= n <= MAX_SAMPLES:
+        raise GankitError(f"ask for 1 to {MAX_SAMPLES} samples at a time, not {n}")
+    if any(isinstance(v, list) for v in (inputs or {}).values()):
+        batch = n  # several values of an input give n samples per value, value after value: one batch keeps that order
+    made = []
+    for start in range(0, n, batch):
+        made.append(make_samples(model, seed + start, min(batch, n - start), truncation, walk_to + start, walk, inputs))
+        yield torch.cat(made)
 
 
 def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int = 1, walk: float = 0.0,
@@ -105,14 +134,15 @@ def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int
     return model.from_latents(latents, model.gan.condition_for(seeds, model.check_inputs(inputs)))
 
 
-def _control(gr, tab: str, name: str, spec):
+def _control(gr, tab: str, name: str, spec, example: Any = None):
+    """The input for `spec`, starting at the task's `example` value where it gives one."""
     label, elem = f"{name} — {spec.help}", f"{tab}-{name}"
     if spec.choices:
         return gr.Dropdown([None, *spec.choices], value=None, label=label, elem_id=elem)
     if spec.type == "path":
         return gr.File(label=label, type="filepath", elem_id=elem)
     if spec.type in ("int", "float"):
-        return gr.Number(None, precision=0 if spec.type == "int" else None, label=label, elem_id=elem)
+        return gr.Number(example, precision=0 if spec.type == "int" else None, label=label, elem_id=elem)
     return gr.Textbox(label=label, elem_id=elem, value=_example(spec))
 
 

@@ -13,14 +13,15 @@ from gankit.modelio import save_model
 from gankit.training import train
 
 
-def train_run(model: str, data: str, run: Path, steps: int, options: dict[str, Any], command: str, init: Path | None = None) -> None:
-    """Train `model` into `run` up to `steps` (starting from the weights of `init`, if given), continuing (exactly)
-    from its checkpoint when there is one."""
+def train_run(model: str, data: str, run: Path, steps: int, options: dict[str, Any], command: str, init: Path | None = None,
+              **knobs: Any) -> None:
+    """Train `model` into `run` up to `steps` (starting from the weights of `init`, if given; with the training
+    `knobs`, e.g. ``r1_gamma=1.0``), continuing (exactly, with the saved knobs) from its checkpoint when there is one."""
     resume = (run / "checkpoint.safetensors").exists()
     trained = json.loads((run / "config.json").read_text())["training"]["steps"] if (run / "config.json").exists() else 0
     if trained < steps:
         train(model, data, run, options=None if resume else options, resume=resume, steps=steps, command=command,
-              init=None if resume else init)
+              init=None if resume else init, **({} if resume else knobs))
 
 
 def export(run: Path, target: Path, ref: str, command: str, script: str,

@@ -83,3 +83,14 @@ def thirdparty_site(tmp_path_factory) -> Path:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return target
+
+
+@pytest.fixture
+def thirdparty_cli(thirdparty_site, cli, monkeypatch):
+    """`cli` with the test suite's third-party plugins installed: their folder on sys.path (as PYTHONPATH puts it),
+    the registry collected anew from the entry points found there, and the old one back afterwards."""
+    from gankit import registry
+
+    monkeypatch.syspath_prepend(str(thirdparty_site))
+    monkeypatch.setattr(registry, "_registry", None)
+    return cli

@@ -111,13 +111,19 @@ def run_dir(tmp_path_factory):
                  progress=False, command="gankit train dcgan --steps 3")
 
 
+@pytest.fixture(scope="module")
+def pushed(hub, run_dir):
+    """`run_dir` pushed as alice/digits (the repo the tests that need one pushed model share)."""
+    result = hub.gankit("push", run_dir, "alice/digits", "--message", "first model")
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def model_files(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in ("config.json", "model.safetensors", "README.md", "samples.png")}
 
 
-def test_push_pull_run_round_trip(hub, run_dir, tmp_path):
-    pushed = hub.gankit("push", run_dir, "alice/digits", "--message", "first model")
-    assert pushed.returncode == 0, pushed.stderr
+def test_push_pull_run_round_trip(hub, run_dir, pushed, tmp_path):
     assert "pushed" in pushed.stdout and "/alice/digits/commit/" in pushed.stdout
     repo = hub.mirrors / "models" / "alice" / "digits"
     assert git(repo, "log", "-1", "--format=%s", "main") == "first model"
@@ -143,6 +149,7 @@ def test_push_pull_run_round_trip(hub, run_dir, tmp_path):
     assert info["source"].startswith("Hub repo alice/digits") and info["training"]["steps"] == 3
 
 
+@pytest.mark.slow  # 50 s of gankit processes; the default run covers pull errors, the cache offline, a push per test
 def test_revisions_branch_tag_commit_and_cache(hub, run_dir, tmp_path):
     assert hub.gankit("push", run_dir, "bob/revs").returncode == 0
     repo = hub.mirrors / "models" / "bob" / "revs"
@@ -172,20 +179,18 @@ def test_revisions_branch_tag_commit_and_cache(hub, run_dir, tmp_path):
     assert_one_line_error(hub.gankit("pull", "bob/never-pulled", HF_HUB_OFFLINE="1"), "bob/never-pulled is not in the cache")
 
 
-def test_missing_repos_and_revisions_are_one_line_errors(hub, run_dir):
+def test_missing_repos_and_revisions_are_one_line_errors(hub, pushed):
     assert_one_line_error(hub.gankit("pull", "nobody/nothing"), "repo nobody/nothing not found", "HF_TOKEN")
-    assert hub.gankit("push", run_dir, "carol/r").returncode == 0
-    assert_one_line_error(hub.gankit("pull", "carol/r", "--revision", "nope"), "nope")
+    assert_one_line_error(hub.gankit("pull", "alice/digits", "--revision", "nope"), "nope")
     assert_one_line_error(hub.gankit("run", "nobody/nothing"), "repo nobody/nothing not found")
 
 
-def test_no_network_is_a_clear_error_and_the_cache_still_answers(hub, run_dir, tmp_path):
+def test_no_network_is_a_clear_error_and_the_cache_still_answers(hub, run_dir, pushed, tmp_path):
     dead = {"HF_ENDPOINT": "http://127.0.0.1:9"}  # nothing listens there
     assert_one_line_error(hub.gankit("pull", "gina/none", **dead), "gina/none is not in the cache and the Hub cannot be reached")
     assert_one_line_error(hub.gankit("push", run_dir, "gina/none", **dead), "cannot reach the Hub")
-    assert hub.gankit("push", run_dir, "gina/cached").returncode == 0
-    assert hub.gankit("pull", "gina/cached").returncode == 0
-    result = hub.gankit("run", "gina/cached", "--n", 1, "--out", tmp_path / "x.png", **dead)
+    assert hub.gankit("pull", "alice/digits").returncode == 0
+    result = hub.gankit("run", "alice/digits", "--n", 1, "--out", tmp_path / "x.png", **dead)
     assert result.returncode == 0, result.stderr
 
 
@@ -255,15 +260,14 @@ def test_a_plugin_task_round_trips_through_the_hub(hub, thirdparty_site, tmp_pat
     assert np.array_equal(np.load(tmp_path / "local.npy"), np.load(tmp_path / "hub.npy"))
 
 
-def test_a_playground_space_is_written_and_pushed(hub, run_dir, tmp_path):
-    assert hub.gankit("push", run_dir, "alice/for-space").returncode == 0
+def test_a_playground_space_is_written_and_pushed(hub, run_dir, pushed, tmp_path):
     space = tmp_path / "space"
-    written = hub.gankit("space", space, "dcgan", "alice/for-space")
+    written = hub.gankit("space", space, "dcgan", "alice/digits")
     assert written.returncode == 0, written.stderr
     assert sorted(p.name for p in space.iterdir()) == ["README.md", "app.py", "requirements.txt"]
     front = (space / "README.md").read_text().split("---")[1]
     assert "sdk: gradio" in front and "app_file: app.py" in front and "sdk_version:" in front
-    assert "build_app(['dcgan', 'alice/for-space'])" in (space / "app.py").read_text()
+    assert "build_app(['dcgan', 'alice/digits'])" in (space / "app.py").read_text()
     assert "gankit[serve]" in (space / "requirements.txt").read_text()
     compile((space / "app.py").read_text(), "app.py", "exec")
 

@@ -159,54 +159,52 @@ def test_plugin_commands_are_added_and_listed(tmp_path):
     assert "unconditional-image" in run_gankit("info", "dcgan", env=env).stdout  # the built-in info still answers
 
 
-def test_third_party_plugin_installs_trains_and_runs(thirdparty_site, tmp_path):
-    env = {"PYTHONPATH": str(thirdparty_site)}
-    listing = run_gankit("plugins", env=env)
+def test_third_party_plugin_installs_trains_and_runs(thirdparty_cli, tmp_path):
+    listing = thirdparty_cli("plugins")
     assert "cgan  (gankit-cgan 0.2.0)" in listing.stdout and "model    cgan" in listing.stdout, listing
     run = tmp_path / "cgan"
-    result = run_gankit("train", "cgan", "--out", run, "--steps", 6, "--batch-size", 16, "-o", "width=8", "--quiet", env=env)
+    result = thirdparty_cli("train", "cgan", "--out", run, "--steps", 6, "--batch-size", 16, "-o", "width=8", "--quiet")
     assert result.returncode == 0, result.stderr
     assert json.loads((run / "config.json").read_text())["plugin_package"] == "gankit-cgan"
-    result = run_gankit("run", run, "--n", 10, "--label", 4, "--out", tmp_path / "grid.png", env=env)
+    result = thirdparty_cli("run", run, "--n", 10, "--label", 4, "--out", tmp_path / "grid.png")
     assert result.returncode == 0 and (tmp_path / "grid.png").is_file(), result.stderr
     # without the plugin installed, the model says what to install
     result = run_gankit("run", run)
     assert "needs the gankit plugin 'cgan'" in result.stderr and "pip install gankit-cgan" in result.stderr
 
 
-def test_a_new_kind_of_output_trains_runs_writes_and_is_measured(thirdparty_site, tmp_path):
+def test_a_new_kind_of_output_trains_runs_writes_and_is_measured(thirdparty_cli, tmp_path):
     """gankit-signals brings a task the core never heard of (1-D signals): every ordinary command serves it."""
     import wave
 
     import numpy as np
     from PIL import Image
 
-    env = {"PYTHONPATH": str(thirdparty_site)}
-    listing = run_gankit("plugins", env=env).stdout
+    listing = thirdparty_cli("plugins").stdout
     assert "task     signal" in listing and "writes .wav, .npy, .png or a folder" in listing and "metric   spectrum" in listing
     run = tmp_path / "sig"
-    result = run_gankit("train", "siggan", "--out", run, "--steps", 30, "--quiet", env=env)
+    result = thirdparty_cli("train", "siggan", "--out", run, "--steps", 30, "--quiet")
     assert result.returncode == 0, result.stderr
     preview = np.asarray(Image.open(run / "samples.png").convert("L"))  # line plots: mostly white, dark traces
     assert (preview == 255).mean() > 0.5 and (preview < 100).mean() > 0.01
     assert "pipeline_tag: signal" in (run / "README.md").read_text()
 
-    assert run_gankit("run", run, "--n", 3, "--rate", 16000, "--out", tmp_path / "x.wav", env=env).returncode == 0
+    assert thirdparty_cli("run", run, "--n", 3, "--rate", 16000, "--out", tmp_path / "x.wav").returncode == 0
     with wave.open(str(tmp_path / "x.wav")) as fh:
         assert (fh.getnchannels(), fh.getsampwidth(), fh.getframerate()) == (1, 2, 16000)
         assert fh.getnframes() == 3 * 256 + 2 * 1600  # three signals, two gaps of 0.1 s
-    assert run_gankit("run", run, "--n", 3, "--out", tmp_path / "x.npy", env=env).returncode == 0
+    assert thirdparty_cli("run", run, "--n", 3, "--out", tmp_path / "x.npy").returncode == 0
     assert np.load(tmp_path / "x.npy").shape == (3, 1, 256)
-    assert run_gankit("run", run, "--n", 2, "--out", tmp_path / "wavs", env=env).returncode == 0
+    assert thirdparty_cli("run", run, "--n", 2, "--out", tmp_path / "wavs").returncode == 0
     assert sorted(p.name for p in (tmp_path / "wavs").iterdir()) == ["0000.wav", "0001.wav"]
-    assert "--rate INTEGER" in run_gankit("run", run, "--help", env=env).stdout
-    assert_one_line_error(run_gankit("run", run, "--out", tmp_path / "x.gif", env=env), "task 'signal' cannot write .gif")
-    walk = run_gankit("interpolate", run, "--steps", 4, "--out", tmp_path / "walk.npy", env=env)
+    assert "--rate INTEGER" in thirdparty_cli("run", run, "--help").stdout
+    assert_one_line_error(thirdparty_cli("run", run, "--out", tmp_path / "x.gif"), "task 'signal' cannot write .gif")
+    walk = thirdparty_cli("interpolate", run, "--steps", 4, "--out", tmp_path / "walk.npy")
     assert walk.returncode == 0 and np.load(tmp_path / "walk.npy").shape == (4, 1, 256), walk.stderr
 
-    measured = run_gankit("eval", run, "--data", "sines", "--metrics", "spectrum", "--n", 200, "--json", env=env)
+    measured = thirdparty_cli("eval", run, "--data", "sines", "--metrics", "spectrum", "--n", 200, "--json")
     assert measured.returncode == 0, measured.stderr
     assert 0 <= json.loads(measured.stdout)["spectrum_l1"] <= 2
-    assert_one_line_error(run_gankit("fid", "sines", run, env=env), "features 'inception' read image samples", "signal samples")
-    assert_one_line_error(run_gankit("eval", "digits", "dcgan", "--metrics", "spectrum", env=env),
+    assert_one_line_error(thirdparty_cli("fid", "sines", run), "features 'inception' read image samples", "signal samples")
+    assert_one_line_error(thirdparty_cli("eval", "digits", "dcgan", "--metrics", "spectrum"),
                           "metric 'spectrum' reads signal samples")

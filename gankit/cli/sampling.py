@@ -97,7 +97,8 @@ def run(model: str, n: int | None, seed: int, truncation: float, out: Path | Non
 @device_option
 def serve(models: tuple[str, ...], host: str, port: int, share: bool, device: str) -> None:
     """A web playground for MODELS (default: every model with bundled weights): seeds, truncation, a latent walk,
-    the task's inputs (text, uploads), and the results to look at and download. Needs `gankit[serve]`."""
+    the task's inputs (text, uploads), and the results to look at and download, shown batch by batch as they are
+    made. Needs `gankit[serve]`."""
     from gankit.registry import get_registry
     from gankit.resolve import locate
     from gankit.serve import build_app, exposed, require_gradio
