@@ -4,7 +4,8 @@ One tab per MODEL. Each has a seed, a number of samples, and for latent models a
 towards another seed; then one control per input the task declares (text box, number, file upload), and
 one view per suffix of the task's `playground` (picture, animation, 3D mesh …) with the written files to
 download. Results stream: the views show each batch of STREAM_BATCH seeds as soon as it is made. Errors
-(empty text, an unreadable upload, a request too large) show in the page; the server keeps serving. Gradio is an optional extra: ``pip install 'gankit[serve]'``.
+(empty text, an unreadable upload, a request too large) show in the page; the server keeps serving. Gradio is
+an optional extra: ``pip install 'gankit[serve]'``.
 """
 
 from __future__ import annotations
@@ -101,8 +102,7 @@ def stream_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: i
     yield is `make_samples`' whole answer (sample i comes from seed + i, whatever the batch)."""
     import torch
 
-    if not 1 <= n <= MAX_SAMPLES:
-        raise GankitError(f"ask for 1 to {MAX_SAMPLES} samples at a time, not {n}")
+    _check_count(n)
     if any(isinstance(v, list) for v in (inputs or {}).values()):
         batch = n  # several values of an input give n samples per value, value after value: one batch keeps that order
     made = []
@@ -120,8 +120,7 @@ def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int
     from gankit.sampling import slerp
 
     inputs = inputs or {}
-    if not 1 <= n <= MAX_SAMPLES:
-        raise GankitError(f"ask for 1 to {MAX_SAMPLES} samples at a time, not {n}")
+    _check_count(n)
     if walk <= 0 or model.gan.latent_shape is None:
         return model.generate(n, seed=seed, truncation=truncation, progress=True, **inputs)
     check_seed(seed, n)
@@ -132,6 +131,11 @@ def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int
     b = model.gan.sample_latent(range(walk_to, walk_to + n), truncation)
     latents = torch.stack([slerp(x, y, torch.tensor([walk]))[0] for x, y in zip(a, b)])
     return model.from_latents(latents, model.gan.condition_for(seeds, model.check_inputs(inputs)))
+
+
+def _check_count(n: int) -> None:
+    if not 1 <= n <= MAX_SAMPLES:
+        raise GankitError(f"ask for 1 to {MAX_SAMPLES} samples at a time, not {n}")
 
 
 def _control(gr, tab: str, name: str, spec, example: Any = None):
