@@ -93,6 +93,11 @@ class GANModel(nn.Module):
         """Called before every training step (also on the EMA copy): for models whose training has phases,
         e.g. StackGAN's Stage I, then Stage II. Default: nothing."""
 
+    def weights_to_start_from(self, names: set[str], options: dict[str, Any]) -> set[str]:
+        """Which tensors (``generator.…``/``discriminator.…``) a new run takes from the `--init` model, whose
+        options are `options`; the others keep their fresh initialisation and may have other shapes. Default: all."""
+        return names
+
     # -- networks ------------------------------------------------------------------------------
     def generate(self, latent: Tensor, condition: Any = None) -> Tensor:
         """Generated samples in [-1, 1]."""

@@ -134,7 +134,9 @@ def refuse_pickled(where: str, names: list[str]) -> None:
         )
 
 
-def load_weights(model: "GANModel", folder: Path) -> None:
+def load_weights(model: "GANModel", folder: Path, start_from: dict[str, Any] | None = None) -> None:
+    """Load `folder`'s weights into `model`, checking every name and shape; with `start_from` (the options of the
+    model in `folder`, for a new run's `--init`), only the tensors `model.weights_to_start_from` picks."""
     import torch
     from safetensors import SafetensorError, safe_open
 
@@ -158,8 +160,11 @@ def load_weights(model: "GANModel", folder: Path) -> None:
     parts = {"generator": model.generator, "discriminator": model.discriminator}
     if not any(k.startswith("discriminator.") for k in tensors):
         parts.pop("discriminator")
+    taken = None if start_from is None else model.weights_to_start_from(set(tensors), start_from)
+    if taken is not None:
+        tensors = {k: v for k, v in tensors.items() if k in taken}
     for prefix, net in parts.items():
-        expected = net.state_dict()
+        expected = {k: v for k, v in net.state_dict().items() if taken is None or f"{prefix}.{k}" in taken}
         given = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
         for name, want in expected.items():
             if name not in given:
@@ -172,4 +177,4 @@ def load_weights(model: "GANModel", folder: Path) -> None:
         extra = sorted(set(given) - set(expected))
         if extra:
             raise GankitError(f"{path}: unexpected tensor {prefix}.{extra[0]}; do the weights match the config?")
-        net.load_state_dict(given)
+        net.load_state_dict(given, strict=taken is None)

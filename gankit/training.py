@@ -444,11 +444,11 @@ def train(
     unknown = sorted(set(train_options) - {f.name for f in dataclasses.fields(TrainConfig)})
     if unknown:
         raise GankitError(f"unknown training option {', '.join(unknown)}")
-    state = tensors = start = None
+    state = tensors = start = start_options = None
     if init is not None:
         if resume:
             raise GankitError("--init starts a new run from a model's weights and --resume continues a run; pass one of them")
-        start, options = initial_weights(init, spec, options)
+        start, start_options, options = initial_weights(init, spec, options)
     if resume:
         if not ckpt_path.is_file():
             raise GankitError(f"nothing to resume: {ckpt_path} does not exist; drop --resume to start a new run")
@@ -488,7 +488,7 @@ def train(
     if start is not None:
         from gankit.modelio import load_weights
 
-        load_weights(gan, start)
+        load_weights(gan, start, start_from=start_options)
     dataset = load_data(data, gan.options, data_root, skip_bad, get_registry().task_of(spec))
     if state is None:
         gan.prepare(dataset)
@@ -514,8 +514,8 @@ def train(
     return path
 
 
-def initial_weights(init: str | Path, spec: ModelSpec, options: dict[str, Any] | None) -> tuple[Path, dict[str, Any]]:
-    """The model directory `init` names, and its options under the given ones (for a run that starts from it)."""
+def initial_weights(init: str | Path, spec: ModelSpec, options: dict[str, Any] | None) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The model directory `init` names, its options, and those under the given ones (for a run that starts from it)."""
     from gankit.modelio import read_config
     from gankit.resolve import locate
 
@@ -523,7 +523,7 @@ def initial_weights(init: str | Path, spec: ModelSpec, options: dict[str, Any] |
     config = read_config(folder)
     if config["model"] != spec.name:
         raise GankitError(f"--init {init} holds a {config['model']!r} model, not {spec.name!r}; start from a {spec.name} model")
-    return folder, {**config.get("options", {}), **(options or {})}
+    return folder, config.get("options", {}), {**config.get("options", {}), **(options or {})}
 
 
 def exported_steps(out: Path) -> int | None:

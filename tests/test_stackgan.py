@@ -123,13 +123,16 @@ def test_captioned_folders_sidecar_jsonl_and_the_cub_layout(tmp_path, cli):
 
 def test_stage_two_trains_on_the_stage_one_of_init(tmp_path, cli):
     first = train("stackgan", "shapes", tmp_path / "s1", options={**TINY, "stage": 1}, steps=3, batch_size=8, progress=False)
-    result = cli("train", "stackgan", "--init", first, "--stage", 2, "--out", tmp_path / "s2", "--steps", 3, "--batch-size", 8, "--quiet")
-    assert result.code == 0, result
-    before, after = (gankit.load(p, device="cpu").gan.generator for p in (first, tmp_path / "s2"))
-    for (name, a), b in zip(before.stage1.named_parameters(), after.stage1.parameters()):
-        assert torch.equal(a, b), name  # Stage I stays as --init trained it
-    assert not all(torch.equal(a, b) for a, b in zip(before.stage2.parameters(), after.stage2.parameters()))
+    result = cli("train", "stackgan", "--init", first, "--stage", 2, "--ngf2", 12, "--out", tmp_path / "s2", "--steps", 3,
+                 "--batch-size", 8, "--quiet")
+    assert result.code == 0, result  # Stage II in another width than the Stage-I run's untrained one
+    before, after = (gankit.load(p, device="cpu") for p in (first, tmp_path / "s2"))
+    for (name, a), b in zip(before.gan.generator.stage1.state_dict().items(), after.gan.generator.stage1.state_dict().values()):
+        assert torch.equal(a, b), name  # Stage I stays as --init trained it, BatchNorm's running statistics too
+    text = "a large red circle on a blue background"
+    assert torch.equal(before.generate(2, seed=0, text=text, stage=1), after.generate(2, seed=0, text=text, stage=1))
+    assert not torch.equal(before.generate(2, seed=0, text=text), after.generate(2, seed=0, text=text))  # Stage II trained
     options = json.loads((tmp_path / "s2" / "config.json").read_text())["options"]
-    assert options["ngf"] == TINY["ngf"] and options["stage"] == 2  # --init's options, under the ones given
+    assert options["ngf"] == TINY["ngf"] and options["ngf2"] == 12 and options["stage"] == 2  # --init's options, under the ones given
     assert_one_line_error(cli("train", "stackgan", "--init", first, "--resume", "--out", tmp_path / "s2"), "--init", "--resume")
     assert_one_line_error(cli("train", "dcgan", "--init", first, "--out", tmp_path / "d"), "'stackgan' model")

@@ -172,7 +172,8 @@ class StackGenerator(nn.Module):
 
     def forward(self, latent: Tensor, embedding: Tensor) -> Tensor:
         z, eps1, eps2 = latent.split([self.latent_dim, self.ca_dim, self.ca_dim], dim=1)
-        frozen = self.stage == 2 and self.training  # Stage II trains on a fixed Stage I
+        frozen = self.stage == 2 and self.training  # Stage II trains on a fixed Stage I, drawing as it samples:
+        self.stage1.train(self.training and not frozen)  # BatchNorm on its running statistics, which stay as they are
         with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
             c1, kl1 = self.ca1(embedding, eps1)
             low = self.stage1(c1, z)
@@ -224,6 +225,12 @@ class StackGAN(GANModel):
     def training_phase(self, step: int, steps: int) -> None:
         if self.options["stage"] == 0:
             self.generator.stage = 1 if step < self.options["stage1_fraction"] * steps else 2
+
+    def weights_to_start_from(self, names: set[str], options: dict[str, Any]) -> set[str]:
+        """From a Stage-I run (whose Stage II never trained), only Stage I: Stage II starts fresh, in any width."""
+        if options.get("stage") != 1:
+            return names
+        return {n for n in names if n.startswith(("generator.ca1.", "generator.stage1.", "discriminator.stage1."))}
 
     def split_batch(self, batch: Any) -> tuple[Tensor, Tensor]:
         images, embeddings = batch[0], batch[1]
