@@ -448,7 +448,8 @@ def train(
     if init is not None:
         if resume:
             raise GankitError("--init starts a new run from a model's weights and --resume continues a run; pass one of them")
-        start, start_options, options = initial_weights(init, spec, options)
+        start, start_options = initial_weights(init, spec)
+        options = {**start_options, **(options or {})}  # --init's options, under the ones given
     if resume:
         if not ckpt_path.is_file():
             raise GankitError(f"nothing to resume: {ckpt_path} does not exist; drop --resume to start a new run")
@@ -514,8 +515,8 @@ def train(
     return path
 
 
-def initial_weights(init: str | Path, spec: ModelSpec, options: dict[str, Any] | None) -> tuple[Path, dict[str, Any], dict[str, Any]]:
-    """The model directory `init` names, its options, and those under the given ones (for a run that starts from it)."""
+def initial_weights(init: str | Path, spec: ModelSpec) -> tuple[Path, dict[str, Any]]:
+    """The model directory `init` names, and its options (for a run that starts from it)."""
     from gankit.modelio import read_config
     from gankit.resolve import locate
 
@@ -523,7 +524,7 @@ def initial_weights(init: str | Path, spec: ModelSpec, options: dict[str, Any] |
     config = read_config(folder)
     if config["model"] != spec.name:
         raise GankitError(f"--init {init} holds a {config['model']!r} model, not {spec.name!r}; start from a {spec.name} model")
-    return folder, config.get("options", {}), {**config.get("options", {}), **(options or {})}
+    return folder, config.get("options", {})
 
 
 def exported_steps(out: Path) -> int | None:
