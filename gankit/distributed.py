@@ -97,3 +97,10 @@ def broadcast_module(module: nn.Module) -> None:
 def barrier() -> None:
     if world()[1] > 1:
         dist.barrier()
+
+
+def shutdown() -> None:
+    """Leave the process group. A process that exits still in it can abort at interpreter exit (gloo's worker
+    threads outlive Python), which torchrun reports as a failed run."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

@@ -483,36 +483,39 @@ def train(
         DiffAugment(config.augment)  # an unknown policy fails before anything is written
 
     device = distributed.setup(config.device)  # joins the process group under torchrun
-    rank, world_size = distributed.world()
-    torch.manual_seed(config.seed)
-    gan = spec.build(options, copies=5)  # weights, gradients, two Adam moments, EMA
-    if start is not None:
-        from gankit.modelio import load_weights
+    try:
+        rank, world_size = distributed.world()
+        torch.manual_seed(config.seed)
+        gan = spec.build(options, copies=5)  # weights, gradients, two Adam moments, EMA
+        if start is not None:
+            from gankit.modelio import load_weights
 
-        load_weights(gan, start, start_from=start_options)
-    dataset = load_data(data, gan.options, data_root, skip_bad, get_registry().task_of(spec))
-    if state is None:
-        gan.prepare(dataset)
-    out.mkdir(parents=True, exist_ok=True)
-    with run_lock(out) if rank == 0 else contextlib.nullcontext():
-        trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)
-        if rank == 0:
-            remove_stale_temporaries(out, out / "samples")
-        if state is not None:
-            trainer.restore(tensors, state)
-            trainer.truncate_log()
-            if trainer.step_count >= config.steps:
-                if exported_steps(out) == trainer.step_count:
-                    raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
-        if trainer.step_count >= config.steps:  # stopped while exporting: finish the model directory from the checkpoint
-            path = trainer.export()
-        else:
-            if world_size > 1 and state is None:  # same weights everywhere, own latents and augmentations per process
-                distributed.broadcast_module(gan)
-                torch.manual_seed(config.seed + 1000003 * rank)
-            path = trainer.run(progress=progress)
-    distributed.barrier()
-    return path
+            load_weights(gan, start, start_from=start_options)
+        dataset = load_data(data, gan.options, data_root, skip_bad, get_registry().task_of(spec))
+        if state is None:
+            gan.prepare(dataset)
+        out.mkdir(parents=True, exist_ok=True)
+        with run_lock(out) if rank == 0 else contextlib.nullcontext():
+            trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)
+            if rank == 0:
+                remove_stale_temporaries(out, out / "samples")
+            if state is not None:
+                trainer.restore(tensors, state)
+                trainer.truncate_log()
+                if trainer.step_count >= config.steps:
+                    if exported_steps(out) == trainer.step_count:
+                        raise GankitError(f"{out} already trained {trainer.step_count} steps; pass a larger --steps to continue")
+            if trainer.step_count >= config.steps:  # stopped while exporting: finish the model directory from the checkpoint
+                path = trainer.export()
+            else:
+                if world_size > 1 and state is None:  # same weights everywhere, own latents and augmentations per process
+                    distributed.broadcast_module(gan)
+                    torch.manual_seed(config.seed + 1000003 * rank)
+                path = trainer.run(progress=progress)
+        distributed.barrier()
+        return path
+    finally:
+        distributed.shutdown()
 
 
 def initial_weights(init: str | Path, spec: ModelSpec) -> tuple[Path, dict[str, Any]]:
