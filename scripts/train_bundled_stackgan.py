@@ -2,6 +2,7 @@
 
     python scripts/train_bundled_stackgan.py                # Stage I, then Stage II on it, then the export
     python scripts/train_bundled_stackgan.py --recipe-check # only: the paper's recipe vs ours, hashed vs minilm
+    python scripts/train_bundled_stackgan.py --measure-only # only: measure the exported weights again
 
 Equivalent training commands (reruns continue each run where it stopped):
     gankit train stackgan --data shapes --stage 1 --out runs/bundled-shapes-stage1 --steps 20000
@@ -25,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 import gankit
-from bundled import export, train_run
+from bundled import export, remeasure, train_run
 from gankit.training import train
 from gankit.metrics.stats import RunningStats, frechet_distance
 from gankit_plugins.stackgan import WEIGHTS
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--run", type=Path, default=Path("runs/bundled-shapes"), help="Stage II's run; Stage I's gets -stage1")
     parser.add_argument("--export", type=Path, default=WEIGHTS / "shapes")
     parser.add_argument("--samples", type=int, default=2000, help="held-out pictures for the FID figures")
+    parser.add_argument("--measure-only", action="store_true", help="only measure the exported weights again (new readers)")
     parser.add_argument("--recipe-check", action="store_true",
                         help="only compare the paper's Stage I recipe with ours, and the two text encoders (about 20 minutes)")
     args = parser.parse_args()
@@ -117,17 +119,24 @@ def main() -> None:
         args.run.parent.mkdir(parents=True, exist_ok=True)
         recipe_check(args.run.parent)
         return
-
     stage1 = args.run.with_name(args.run.name + "-stage1")
+    if args.measure_only:
+        remeasure(args.export, "stackgan", lambda model: measure(model, args.samples), note=card_note(stage1))
+        return
     stage1_command = f"gankit train stackgan --data shapes --stage 1 --out {stage1} --steps {args.stage1_steps}"
     train_run("stackgan", "shapes", stage1, args.stage1_steps, {"stage": 1}, stage1_command)
     command = f"gankit train stackgan --data shapes --stage 2 --init {stage1} --out {args.run} --steps {args.stage2_steps}"
     train_run("stackgan", "shapes", args.run, args.stage2_steps, {"stage": 2}, command, init=stage1)
-    stage1_training = json.loads((stage1 / "config.json").read_text())["training"]
     export(args.run, args.export, "stackgan", command, "python scripts/train_bundled_stackgan.py",
-           lambda model: measure(model, args.samples),
-           note=f"Stage I trains first: `{stage1_command}` ({stage1_training['steps']} steps, "
-                f"{stage1_training['wall_time_s']} s); the command above trains Stage II on it, Stage I frozen. " + NOTE)
+           lambda model: measure(model, args.samples), note=card_note(stage1))
+
+
+def card_note(stage1: Path) -> str:
+    """The model card's note: how Stage I was trained (from its run), then `NOTE`."""
+    training = json.loads((stage1 / "config.json").read_text())["training"]
+    return (f"Stage I trains first: `{training['command']}` ({training['steps']} steps, {training['wall_time_s']} s); "
+            "the command above trains Stage II on it, Stage I frozen. " + NOTE)
+
 
 if __name__ == "__main__":
     main()

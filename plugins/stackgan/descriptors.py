@@ -3,7 +3,8 @@
 Per picture (resized to 64×64, values in [0, 1]):
 
 - background colour: the median of the outer two-pixel ring;
-- a soft mask of the shape: each pixel's colour distance from the background, scaled to [0, 1];
+- a soft mask of the shape: each pixel's colour distance from the background, scaled to [0, 1] above a noise
+  floor (so that a mottled background adds no mass);
 - shape colour (mask-weighted mean), area and log area, centroid, scale-free second moments, fill of the
   bounding box;
 - radial profile: the mask's histogram of distance from the centroid over √area (10 bins);
@@ -22,6 +23,7 @@ BINS = 10
 HARMONICS = 6
 DIMS = 3 + 3 + 2 + 2 + 3 + 1 + BINS + 2 * HARMONICS
 MASK_DISTANCE = 0.3  # colour distance (RGB in [0, 1]) at which a pixel counts fully as shape
+MASK_FLOOR = 0.1  # below this distance a pixel is background noise (generated backgrounds are never flat)
 
 
 def descriptors(images: Tensor) -> Tensor:
@@ -33,7 +35,8 @@ def descriptors(images: Tensor) -> Tensor:
     ring = torch.ones(SIZE, SIZE, dtype=torch.bool)
     ring[2:-2, 2:-2] = False
     background = x[:, :, ring].median(dim=2).values  # (N, 3)
-    mask = ((x - background[:, :, None, None]).norm(dim=1) / MASK_DISTANCE).clamp(0, 1).flatten(1)  # (N, P)
+    distance = (x - background[:, :, None, None]).norm(dim=1)
+    mask = ((distance - MASK_FLOOR) / (MASK_DISTANCE - MASK_FLOOR)).clamp(0, 1).flatten(1)  # (N, P)
     mass = mask.sum(1).clamp_min(1.0)
     w = mask / mass[:, None]
     colour = (x.flatten(2) * (mask * mask)[:, None]).sum(2) / (mask * mask).sum(1).clamp_min(1e-6)[:, None]

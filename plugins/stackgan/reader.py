@@ -3,7 +3,8 @@
 A reader reads a picture's shape colour, shape, background colour, size and position. Two judges of different
 families: ``cnn``, a convolutional network on the pixels (its 256-d penultimate layer is also the ``shapes``
 feature space for FID-style metrics), and ``descriptors``, an MLP on hand-made descriptors of the picture
-(`descriptors.py`). Both judge text→image models: does the picture show what the caption names?
+(`descriptors.py`). Both judge text→image models: does the picture show what the caption names? Both learn
+rendered shapes, clean and `roughen`-ed to look generated.
 """
 
 from __future__ import annotations
@@ -57,6 +58,26 @@ class DescriptorReader(nn.Module):
     def forward(self, x: Tensor) -> dict[str, Tensor]:
         h = self.body((descriptors(x) - self.mean) / self.std)
         return {name: head(h) for name, head in self.heads.items()}
+
+
+def roughen(x: Tensor, generator: torch.Generator) -> Tensor:
+    """Rendered pictures made to look generated, each in its own way: blurred or passed through 32×32, colours
+    shifted, a mottled background and pixel noise. Only ever applied to renders: a judge never sees a GAN's output
+    in training."""
+    n = len(x)
+
+    def uniform(low: float, high: float, *shape: int) -> Tensor:
+        return low + (high - low) * torch.rand(n, *shape, generator=generator)
+
+    coarse = F.interpolate(F.interpolate(x, size=32, mode="area"), size=x.shape[-1], mode="bilinear", align_corners=False)
+    x = torch.where(uniform(0, 1, 1, 1, 1) < 0.5, coarse, x)
+    kernel = torch.tensor([1.0, 2.0, 1.0]) / 4
+    blurred = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), (kernel[:, None] * kernel[None]).expand(3, 1, 3, 3), groups=3)
+    x = torch.lerp(x, blurred, uniform(0, 1, 1, 1, 1))
+    mottle = F.interpolate(torch.randn(n, 3, 8, 8, generator=generator), size=x.shape[-1], mode="bilinear", align_corners=False)
+    noise = torch.randn(x.shape, generator=generator)
+    x = x + uniform(-0.1, 0.1, 3, 1, 1) + uniform(0, 0.08, 1, 1, 1) * mottle + uniform(0, 0.08, 1, 1, 1) * noise
+    return x.clamp(-1, 1)
 
 
 READERS = {"cnn": (ShapesReader, WEIGHTS), "descriptors": (DescriptorReader, DESCRIPTOR_WEIGHTS)}
