@@ -136,3 +136,12 @@ def test_stage_two_trains_on_the_stage_one_of_init(tmp_path, cli):
     assert options["ngf"] == TINY["ngf"] and options["ngf2"] == 12 and options["stage"] == 2  # --init's options, under the ones given
     assert_one_line_error(cli("train", "stackgan", "--init", first, "--resume", "--out", tmp_path / "s2"), "--init", "--resume")
     assert_one_line_error(cli("train", "dcgan", "--init", first, "--out", tmp_path / "d"), "'stackgan' model")
+
+
+def test_r1_penalises_the_discriminator_of_the_stage_in_training(tmp_path):
+    """Stage I's R1 penalty is taken on Stage I's D, on 32×32 reals; Stage II's D is left alone."""
+    runs = {gamma: train("stackgan", "shapes", tmp_path / str(gamma), options={**TINY, "stage": 1}, steps=2, batch_size=8,
+                         progress=False, r1_gamma=gamma, ema=False) for gamma in (0.0, 100.0)}
+    plain, penalised = (gankit.load(runs[g], device="cpu").gan.discriminator for g in (0.0, 100.0))
+    assert not all(torch.equal(a, b) for a, b in zip(plain.stage1.parameters(), penalised.stage1.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(plain.stage2.state_dict().values(), penalised.stage2.state_dict().values()))

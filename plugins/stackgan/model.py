@@ -233,16 +233,15 @@ class StackGAN(GANModel):
         return {n for n in names if n.startswith(("generator.ca1.", "generator.stage1.", "discriminator.stage1."))}
 
     def split_batch(self, batch: Any) -> tuple[Tensor, Tensor]:
+        """(pictures at the size of the stage in training, caption embeddings)."""
         images, embeddings = batch[0], batch[1]
         if embeddings.shape[-1] == 0:
             raise GankitError("the data set has no caption embeddings; StackGAN needs captioned data")
+        if self.generator.stage == 1:
+            images = F.interpolate(images, size=self.options["stage1_size"], mode="area")
         return images, embeddings
 
-    def _at_stage(self, real: Tensor) -> Tensor:
-        return F.interpolate(real, size=self.options["stage1_size"], mode="area") if self.generator.stage == 1 else real
-
     def discriminator_loss(self, D, real: Tensor, fake: Tensor, condition: Tensor) -> tuple[Tensor, dict]:
-        real = self._at_stage(real)
         loss, stats = bce_discriminator_loss(D(real, condition), D(fake, condition))
         wrong = D(real, condition.roll(1, 0))  # a real picture with another picture's caption is fake
         loss = loss + F.softplus(wrong.float()).mean() * 0.5
