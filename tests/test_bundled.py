@@ -91,10 +91,10 @@ def test_bundled_stackgan_draws_what_the_caption_says():
     from gankit_plugins.stackgan.reader import text_match
 
     result = text_match(gankit.load("stackgan", device="cpu"), n=216, seed=1)  # 2 samples per prompt, other seeds than the card's
-    # the card has the figures on 864 samples (cnn reader: text-match 80% seen, 45% unseen; these 216: 79%, 42%)
-    assert result["text_match"] >= 0.72 and result["text_match_unseen"] >= 0.3, result
+    # the card has the figures on 864 samples (cnn reader: text-match 85% seen, 56% unseen; these 216: 84%, 48%)
+    assert result["text_match"] >= 0.78 and result["text_match_unseen"] >= 0.38, result
     assert min(result[f"{k}_accuracy"] for k in ("colour", "background", "size", "position")) >= 0.9, result
-    assert result["shape_accuracy"] >= 0.78 and result["text_match_descriptors"] >= 0.3, result  # the other judge agrees in part
+    assert result["shape_accuracy"] >= 0.8 and result["text_match_descriptors"] >= 0.76, result  # the other judge agrees
     assert result["text_match_mismatched"] < 0.05, result  # the metric is not high by chance
     card = (STACKGAN_WEIGHTS / "shapes" / "README.md").read_text()
     assert "text-match, seen pairs" in card and "python scripts/train_bundled_stackgan.py" in card
