@@ -91,10 +91,11 @@ def test_bundled_stackgan_draws_what_the_caption_says():
     from gankit_plugins.stackgan.reader import text_match
 
     result = text_match(gankit.load("stackgan", device="cpu"), n=216, seed=1)  # 2 samples per prompt, other seeds than the card's
-    # the card has the figures on 864 samples (cnn reader: text-match 85% seen, 56% unseen; these 216: 84%, 48%)
-    assert result["text_match"] >= 0.78 and result["text_match_unseen"] >= 0.38, result
-    assert min(result[f"{k}_accuracy"] for k in ("colour", "background", "size", "position")) >= 0.9, result
-    assert result["shape_accuracy"] >= 0.8 and result["text_match_descriptors"] >= 0.76, result  # the other judge agrees
+    # the card has the figures on 864 samples (cnn reader: text-match 87.5% seen, 54% unseen, shape 90%; these
+    # 216: 87.5%, 60%, 90.5%; descriptor reader 86.9%)
+    assert result["text_match"] >= 0.82 and result["text_match_unseen"] >= 0.45, result
+    assert min(result[f"{k}_accuracy"] for k in ("colour", "background", "size", "position")) >= 0.95, result
+    assert result["shape_accuracy"] >= 0.85 and result["text_match_descriptors"] >= 0.8, result  # the other judge agrees
     assert result["text_match_mismatched"] < 0.05, result  # the metric is not high by chance
     card = (STACKGAN_WEIGHTS / "shapes" / "README.md").read_text()
     assert "text-match, seen pairs" in card and "python scripts/train_bundled_stackgan.py" in card

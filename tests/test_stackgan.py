@@ -145,3 +145,21 @@ def test_r1_penalises_the_discriminator_of_the_stage_in_training(tmp_path):
     plain, penalised = (gankit.load(runs[g], device="cpu").gan.discriminator for g in (0.0, 100.0))
     assert not all(torch.equal(a, b) for a, b in zip(plain.stage1.parameters(), penalised.stage1.parameters()))
     assert all(torch.equal(a, b) for a, b in zip(plain.stage2.state_dict().values(), penalised.stage2.state_dict().values()))
+
+
+def test_hard_negatives_pair_each_caption_with_its_nearest_other_caption():
+    from gankit.text import encode
+    from gankit_plugins.stackgan.model import nearest_other_caption
+
+    captions = ["a small red star on a blue background", "a large green heart on a white background",
+                "a small red triangle on a blue background", "a small red star on a blue background"]
+    picked = [captions[i] for i in nearest_other_caption(encode("hashed", captions))]
+    assert picked == [captions[2], captions[2], captions[0], captions[2]]  # one word apart, never the same text
+    assert nearest_other_caption(encode("hashed", captions[:1] * 3)).tolist() == [0, 1, 2]  # nothing else to pick
+
+
+def test_hard_negatives_change_what_the_discriminator_learns(tmp_path):
+    runs = {hard: train("stackgan", "shapes", tmp_path / str(hard), options={**TINY, "stage": 1, "hard_negatives": hard},
+                        steps=2, batch_size=8, progress=False, ema=False) for hard in (False, True)}
+    plain, hard = (gankit.load(runs[h], device="cpu").gan.discriminator.stage1 for h in (False, True))
+    assert not all(torch.equal(a, b) for a, b in zip(plain.parameters(), hard.parameters()))

@@ -48,6 +48,7 @@ def register_models(register) -> None:
             "text_norm": Option(True, "Stage I generator: the text sets every upsampling layer's BatchNorm scale and shift (paper: off)"),
             "projection": Option(True, "discriminators: add a projection term, image features · text, to the joined logit (paper: off)"),
             "stage2_residual": Option(True, "Stage II draws a correction to Stage I's picture upscaled, not a new picture (paper: off)"),
+            "hard_negatives": Option(False, "matching-aware D: half its mismatched captions are the batch's nearest other caption, not a random one (paper: off)"),
             "kl_weight": Option(1.0, "weight of the KL term of conditioning augmentation (paper 1; authors' COCO 2)", minimum=0.0),
             "stage": Option(0, "0: Stage I then Stage II (frozen Stage I); 1: Stage I only; 2: Stage II only, on the Stage I of --init", choices=(0, 1, 2)),
             "stage1_fraction": Option(0.5, "with stage 0, the share of the steps that trains Stage I", minimum=0.0, maximum=1.0),

@@ -56,6 +56,16 @@ def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
     return 0.5 * (mu.square() + logvar.exp() - 1 - logvar).mean()
 
 
+def nearest_other_caption(embeddings: Tensor) -> Tensor:
+    """For each caption of the batch, the index of the most similar caption that is not the same text (itself when
+    every caption of the batch is the same): a mismatch that differs in few words, so that D must read all of them."""
+    unit = F.normalize(embeddings.float(), dim=1)
+    similarity = unit @ unit.T
+    same = similarity > 1 - 1e-5
+    nearest = similarity.masked_fill(same, -2.0).argmax(1)
+    return torch.where(same.all(1), torch.arange(len(embeddings), device=embeddings.device), nearest)
+
+
 class ResidualBlock(nn.Module):
     def __init__(self, width: int) -> None:
         super().__init__()
@@ -243,8 +253,11 @@ class StackGAN(GANModel):
 
     def discriminator_loss(self, D, real: Tensor, fake: Tensor, condition: Tensor) -> tuple[Tensor, dict]:
         loss, stats = bce_discriminator_loss(D(real, condition), D(fake, condition))
-        wrong = D(real, condition.roll(1, 0))  # a real picture with another picture's caption is fake
-        loss = loss + F.softplus(wrong.float()).mean() * 0.5
+        wrong = [condition.roll(1, 0)]  # a real picture with another picture's caption is fake
+        if self.options["hard_negatives"]:
+            wrong.append(condition[nearest_other_caption(condition)])
+        for caption in wrong:
+            loss = loss + F.softplus(D(real, caption).float()).mean() * 0.5 / len(wrong)
         return loss, stats
 
     def generator_loss(self, D, real: Tensor, fake: Tensor, condition: Tensor) -> tuple[Tensor, dict]:
