@@ -3,6 +3,7 @@
     python scripts/train_bundled_voxel.py                   # trains runs/bundled-primitives, then exports
     python scripts/train_bundled_voxel.py --steps 6000      # longer; reruns continue the same run (resume)
     python scripts/train_bundled_voxel.py --recipe-check    # the paper's D learning rate against ours, 16³
+    python scripts/train_bundled_voxel.py --measure-only    # measure the exported weights again (e.g. new judges)
 
 Equivalent training command:
     gankit train voxel --data primitives --out runs/bundled-primitives --steps N
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 
 import gankit
-from bundled import export, train_run
+from bundled import export, remeasure, train_run
 from gankit.metrics.stats import frechet_distance
 from gankit.registry import get_registry
 from gankit.training import train
@@ -80,10 +81,14 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs"))
     parser.add_argument("--samples", type=int, default=1000, help="generated and held-out shapes for the figures")
     parser.add_argument("--recipe-check", action="store_true", help="only compare the paper's lr_d with ours at 16^3")
+    parser.add_argument("--measure-only", action="store_true", help="only measure the exported weights again (new judges)")
     args = parser.parse_args()
     args.runs.mkdir(parents=True, exist_ok=True)
     if args.recipe_check:
         recipe_check(args.runs)
+        return
+    if args.measure_only:
+        remeasure(WEIGHTS / "primitives", "voxel", lambda model: measure(model, args.samples), note=card_note(args.samples))
         return
 
     run = args.runs / "bundled-primitives"
@@ -92,12 +97,15 @@ def main() -> None:
     train_run("voxel", "primitives", run, args.steps, {}, command)
     print(f"trained in {time.perf_counter() - start:.0f} s")
     export(run, WEIGHTS / "primitives", "voxel", command, "python scripts/train_bundled_voxel.py",
-           lambda model: measure(model, args.samples),
-           note=f"figures: {args.samples} samples (seeds 0..) against {args.samples} held-out primitives (test split); "
-                f"`gankit eval voxel --data primitives --metrics cov,mmd,1nna,classes --n {args.samples}` reproduces all "
-                "but FID (its data-set side is the first --n training shapes, not the test split). D's learning rate is 1e-3, not the paper's 1e-5: with 1e-5 D barely learns in a CPU-sized run "
-                "and G makes noise blobs (`python scripts/train_bundled_voxel.py --recipe-check` trains both at 16^3)")
+           lambda model: measure(model, args.samples), note=card_note(args.samples))
 
+
+def card_note(samples: int) -> str:
+    return (f"figures: {samples} samples (seeds 0..) against {samples} held-out primitives (test split); "
+            f"`gankit eval voxel --data primitives --metrics cov,mmd,1nna,classes --n {samples}` reproduces all "
+            "but FID (its data-set side is the first --n training shapes, not the test split). D's learning rate is "
+            "1e-3, not the paper's 1e-5: with 1e-5 D barely learns in a CPU-sized run and G makes noise blobs (`python "
+            "scripts/train_bundled_voxel.py --recipe-check` trains both at 16^3)")
 
 if __name__ == "__main__":
     main()

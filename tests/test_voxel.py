@@ -18,7 +18,7 @@ from gankit_plugins.voxel.quality import mean_shape, scores
 from tests.conftest import assert_one_line_error
 
 TINY = {"grid_size": 16, "ngf": 4, "ndf": 4, "latent_dim": 16}
-CONFIDENT_CNN, CONFIDENT_DESCRIPTORS = 0.5, 0.45  # the bundled weights read 66% and 59% of 1000 samples (model card)
+CONFIDENT_CNN, CONFIDENT_DESCRIPTORS = 0.45, 0.5  # the bundled weights read 59% and 64% of 1000 samples (model card)
 
 
 def test_primitives_are_solid_labelled_inside_the_grid_and_deterministic():
@@ -80,18 +80,34 @@ def test_cov_mmd_1nna_mean_what_they_say(tiny, cli):
     assert {"cov", "mmd", "1nna", "cov mean-shape", "1nna mean-shape"} <= set(got)
 
 
-def test_shipped_judges_read_held_out_primitives():
-    from gankit_plugins.voxel.classifier import JUDGES, load_judge, read_shapes
+def test_shipped_judges_read_held_out_primitives_clean_and_roughened():
+    from gankit_plugins.voxel.classifier import JUDGES, load_judge, read_shapes, roughen
 
     test = load({"grid_size": 32}, split="test", n=140)
     grids = torch.stack([test[i][0] for i in range(140)])
     labels = torch.tensor([test[i][1] for i in range(140)])
+    rough = roughen(grids, torch.Generator().manual_seed(5))
     for kind in JUDGES:
         judge = load_judge(kind)
         with torch.no_grad():
             assert (judge(grids).argmax(1) == labels).float().mean() >= 0.95, kind
+            assert (judge(rough).argmax(1) == labels).float().mean() >= 0.85, kind  # a lumpy sphere is still a sphere
         read = read_shapes(grids, judge)
-        assert read["confident"] >= 0.9 and read["min_class_share"] > 0.05, (kind, read)
+        # trained on roughened shapes too, the cnn is sure (p >= 0.9) of 79% of clean ones, the descriptor MLP of more
+        assert read["confident"] >= 0.75 and read["min_class_share"] > 0.05, (kind, read)
+
+
+def test_judges_read_the_main_solid_without_specks_or_sealed_cavities():
+    from gankit_plugins.voxel.classifier import main_solid
+
+    solid = torch.zeros(1, 1, 12, 12, 12, dtype=torch.bool)
+    solid[..., 2:9, 2:9, 2:9] = True
+    hollow, specked = solid.clone(), solid.clone()
+    hollow[..., 4:7, 4:7, 4:7] = False  # a sealed bubble inside
+    specked[..., 11, 11, 11] = specked[..., 0, 11, 0] = True  # loose voxels outside
+    for grid in (hollow, specked):
+        assert torch.equal(main_solid(grid), solid.float())
+    assert main_solid(torch.zeros(1, 1, 4, 4, 4, dtype=torch.bool)).sum() == 0
 
 
 def test_voxel_features_fid_classes_and_probe(tiny, cli):

@@ -5,7 +5,10 @@
 - ``DescriptorClassifier``: another family — an MLP on hand-made, rotation-invariant shape descriptors
   (``gankit_plugins.voxel.descriptors``), no convolution over the grid.
 
-Both read what a user sees: the grid thresholded at 0.5, resampled to 32³.
+Both read the main solid of what a user sees: the grid thresholded at 0.5 and resampled to 32³, its largest
+connected piece with inner cavities filled (loose specks and sealed bubbles say nothing about the primitive). Both
+learn clean primitives and primitives roughened to look generated (``roughen``), so that they do not read a lumpy
+blob as a confident sphere.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
+from scipy import ndimage
 from torch import Tensor, nn
 
 from gankit_plugins.voxel.descriptors import DIMS, descriptors
@@ -29,11 +34,39 @@ SIZE = 32
 
 
 def binary_grids(x: Tensor) -> Tensor:
-    """(N, 1, S, S, S) occupancies → (N, 1, 32, 32, 32) in {0, 1}: thresholded at 0.5, resampled to 32³."""
+    """(N, 1, S, S, S) occupancies → (N, 1, 32, 32, 32) in {0, 1}: thresholded at 0.5, resampled to 32³, and
+    reduced to the main solid (``main_solid``)."""
     x = x.float()
     if x.shape[-1] != SIZE:
         x = F.interpolate(x, size=(SIZE,) * 3, mode="trilinear", align_corners=False)
-    return (x >= 0.5).float()
+    return main_solid(x >= 0.5)
+
+
+def main_solid(grids: Tensor) -> Tensor:
+    """Boolean (N, 1, S, S, S) → float {0, 1}: per grid, its largest face-connected piece, inner cavities filled."""
+    out = np.zeros(grids.shape, dtype=np.float32)
+    for i, grid in enumerate(grids[:, 0].cpu().numpy()):
+        pieces, count = ndimage.label(grid)
+        if count:
+            largest = np.bincount(pieces.ravel())[1:].argmax() + 1
+            out[i, 0] = ndimage.binary_fill_holes(pieces == largest)
+    return torch.from_numpy(out).to(grids.device)
+
+
+def roughen(grids: Tensor, generator: torch.Generator) -> Tensor:
+    """Solid {0, 1} primitives made to look generated, each by its own random amount: rounded (blurred and
+    thresholded off-centre: eroded or swollen), surface voxels flipped, loose specks added."""
+    n = len(grids)
+
+    def per_grid(low: float, high: float) -> Tensor:
+        return (low + (high - low) * torch.rand(n, generator=generator)).view(n, 1, 1, 1, 1)
+
+    blurred = F.avg_pool3d(F.avg_pool3d(grids.float(), 3, 1, 1), 3, 1, 1)
+    x = (blurred >= per_grid(0.35, 0.65)).float()
+    near = F.avg_pool3d(x, 3, 1, 1)
+    surface = (near > 0) & (near < 1)
+    x = torch.where(surface & (torch.rand(x.shape, generator=generator) < per_grid(0.0, 0.3)), 1 - x, x)
+    return torch.where(torch.rand(x.shape, generator=generator) < per_grid(0.0, 5e-4), torch.ones_like(x), x)
 
 
 class VoxelClassifier(nn.Module):
