@@ -101,11 +101,13 @@ def main() -> None:
 
 
 def card_note(samples: int) -> str:
+    """The model card's note: what the figures are and why D's learning rate differs from the paper's."""
     return (f"figures: {samples} samples (seeds 0..) against {samples} held-out primitives (test split); "
             f"`gankit eval voxel --data primitives --metrics cov,mmd,1nna,classes --n {samples}` reproduces all "
             "but FID (its data-set side is the first --n training shapes, not the test split). D's learning rate is "
             "1e-3, not the paper's 1e-5: with 1e-5 D barely learns in a CPU-sized run and G makes noise blobs (`python "
             "scripts/train_bundled_voxel.py --recipe-check` trains both at 16^3)")
+
 
 if __name__ == "__main__":
     main()

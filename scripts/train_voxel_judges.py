@@ -4,7 +4,8 @@
 
 Both learn the `primitives` train split at 32³, half of each batch roughened to look generated
 (`classifier.roughen`), and are scored on its held-out `test` split (another seed stream), clean and roughened;
-the bar is 97% each on clean shapes, 85% on roughened ones. The CNN's weights are stored in fp16, the descriptor MLP's (with its standardisation) in fp32.
+the bar is 97% each on clean shapes, 85% on roughened ones. The CNN's weights are stored in fp16, the descriptor
+MLP's (with its standardisation) in fp32.
 """
 
 from __future__ import annotations
