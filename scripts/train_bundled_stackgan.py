@@ -89,6 +89,8 @@ NOTE = ("Departures from the paper: the text also sets Stage I's BatchNorm scale
         "roughened to look generated (never GAN output); the figures of earlier weights in the history were read by "
         "readers that had seen clean renders only")
 
+STAGE2_OPTIONS = {"hard_negatives": True, "ngf2": 16}  # the bundled Stage II's options over the plugin's
+
 RECIPES = {  # name: (model options, training options), Stage I only
     "paper (text at G's input, concatenated in D; lr 2e-4)": ({"text_norm": False, "projection": False}, {"lr_g": 2e-4, "lr_d": 2e-4}),
     "paper, lr 5e-4": ({"text_norm": False, "projection": False}, {}),
@@ -131,9 +133,9 @@ def main() -> None:
         return
     stage1_command = f"gankit train stackgan --data shapes --stage 1 -o ngf=32 --out {stage1} --steps {args.stage1_steps}"
     train_run("stackgan", "shapes", stage1, args.stage1_steps, {"stage": 1, "ngf": 32}, stage1_command)
-    command = (f"gankit train stackgan --data shapes --stage 2 --init {stage1} -o hard_negatives=true -o ngf2=16 --out {args.run} "
-               f"--steps {args.stage2_steps}")
-    train_run("stackgan", "shapes", args.run, args.stage2_steps, {"stage": 2, "hard_negatives": True, "ngf2": 16}, command, init=stage1)
+    flags = " ".join(f"-o {k}={str(v).lower()}" for k, v in STAGE2_OPTIONS.items())
+    command = f"gankit train stackgan --data shapes --stage 2 --init {stage1} {flags} --out {args.run} --steps {args.stage2_steps}"
+    train_run("stackgan", "shapes", args.run, args.stage2_steps, {"stage": 2, **STAGE2_OPTIONS}, command, init=stage1)
     export(args.run, args.export, "stackgan", command, "python scripts/train_bundled_stackgan.py",
            lambda model: measure(model, args.samples), note=card_note(stage1))
 
