@@ -87,8 +87,9 @@ class GANModel(nn.Module):
 
     # -- training hooks ------------------------------------------------------------------------
     def prepare(self, dataset: Any) -> None:
-        """Called once before a new run trains, with its data set: a model may record facts about its training
-        data in its options (saved in config.json), e.g. the words its captions use. Default: nothing."""
+        """Called once before a new run trains (and before ``--init`` weights are loaded), with its data set: a
+        model may record facts about its training data in its options (saved in config.json), e.g. the words its
+        captions use or its class names, and size its networks for them. Default: nothing."""
 
     def training_phase(self, step: int, steps: int) -> None:
         """Called before every training step (also on the EMA copy): for models whose training has phases,

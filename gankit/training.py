@@ -487,13 +487,13 @@ def train(
         rank, world_size = distributed.world()
         torch.manual_seed(config.seed)
         gan = spec.build(options, copies=5)  # weights, gradients, two Adam moments, EMA
-        if start is not None:
-            from gankit.modelio import load_weights
-
-            load_weights(gan, start, start_from=start_options)
         dataset = load_data(data, gan.options, data_root, skip_bad, get_registry().task_of(spec))
         if state is None:
             gan.prepare(dataset)
+        if start is not None:  # after `prepare`, which may size the networks for the data
+            from gankit.modelio import load_weights
+
+            load_weights(gan, start, start_from=start_options)
         out.mkdir(parents=True, exist_ok=True)
         with run_lock(out) if rank == 0 else contextlib.nullcontext():
             trainer = Trainer(gan, spec, dataset, dataclasses.replace(config, device=device), out, data, command)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import gankit
-from gankit.specs import FOLDER, DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpec, Option, TaskSpec, Writer
+from gankit.specs import (FOLDER, DatasetSpec, FeatureExtractorSpec, Input, MetricSpec, ModelSpec, Option, TaskSpec,
+                          Writer)
 
 WEIGHTS = Path(__file__).parent / "weights"
 OUT = "gankit_plugins.voxel.output"
@@ -36,6 +37,8 @@ def register_tasks(register) -> None:
                    {"threshold": THRESHOLD}),
         ),
         f"{OUT}:preview",
+        inputs={"label": Input("str", "the class to make, by name or number (class-conditional models)",
+                               multiple=True, interpolate=True)},
         description="3D shapes as occupancy grids",
         sample_type="voxels", default_out="shapes", folder_data="gankit_plugins.voxel.files:load_folder",
         template="gankit_plugins.voxel.template", playground=(".png", ".obj"),
@@ -56,6 +59,11 @@ def register_models(register) -> None:
             "latent": Option("normal", "distribution of z", choices=("normal", "uniform")),
             "ngf": Option(16, "generator width (its 4x4x4 layer has ngf * 2^(stages-1) channels; paper 64 at 64^3)", minimum=2),
             "ndf": Option(16, "discriminator width", minimum=2),
+            "upsample": Option("transposed", "G's upsampling: transposed convolutions (the paper's) or a nearest "
+                               "resize and a convolution", choices=("transposed", "resize")),
+            "conditional": Option(False, "learn the data set's classes (the paper trains one model per class); "
+                                  "then `--label NAME` picks one"),
+            "class_names": Option("", "a conditional model's classes, '|'-separated (filled when training starts)"),
         },
         default_dataset="primitives",
         default_weights=str(WEIGHTS / "primitives"),

@@ -115,12 +115,15 @@ def load_judge(kind: str = "cnn", path: str | Path | None = None) -> nn.Module:
 
 @torch.no_grad()
 def read_shapes(grids: Tensor, judge: nn.Module, threshold: float = 0.9) -> dict:
-    """How primitive-like `grids` are to `judge`: the share read with probability ≥ `threshold`, and class shares."""
+    """How primitive-like `grids` are to `judge`: the share read with probability ≥ `threshold`, class shares, and
+    per class the share read as it with probability ≥ `threshold`."""
     probs = torch.cat([judge(chunk).softmax(1) for chunk in grids.split(128)])
     top, label = probs.max(1)
     shares = torch.bincount(label, minlength=len(CLASSES)).float() / len(label)
+    confident = torch.bincount(label[top >= threshold], minlength=len(CLASSES)).float() / len(label)
     return {"confident": float((top >= threshold).float().mean()), "min_class_share": float(shares.min()),
-            "class_shares": {name: round(float(s), 4) for name, s in zip(CLASSES, shares)}}
+            "class_shares": {name: round(float(s), 4) for name, s in zip(CLASSES, shares)},
+            "confident_class_shares": {name: round(float(s), 4) for name, s in zip(CLASSES, confident)}}
 
 
 def classes(model, data: str | None = None, n: int = 500, seed: int = 0, data_root: Any = None) -> dict[str, float]:

@@ -3,6 +3,10 @@
 G: z (``latent_dim``, normal or uniform) → 4³ → … → ``grid_size``³, kernel 4, stride 2, BatchNorm + ReLU, sigmoid
 occupancy in [0, 1]. D mirrors it with LeakyReLU 0.2 and returns a logit; the trainer updates D only while its
 batch accuracy is ≤ ``d_accuracy_threshold`` (the paper's 80%, the plugin's training default).
+
+The paper trains one GAN per object class; ``conditional`` folds them into one network that learns the data
+set's labels: G takes the class as a one-hot vector beside z, D scores it by projection (Miyato & Koyama 2018).
+Its condition is that one-hot vector (float, so that ``interpolate`` can walk from one class to another).
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor, nn
 
+from gankit.errors import GankitError
 from gankit.model import GANModel
+
+
+CLASS_STREAM = 0x9E3779B9
+"""Offset of the seeds that draw a conditional model's classes, apart from those that draw its latents."""
 
 
 def stages(size: int) -> int:
@@ -20,23 +29,34 @@ def stages(size: int) -> int:
     return size.bit_length() - 3
 
 
+def upsampling(cin: int, cout: int, mode: str, bias: bool = False) -> list[nn.Module]:
+    """One doubling of resolution: a transposed convolution (kernel 4, stride 2: the paper's), or a nearest-neighbour
+    resize followed by a kernel-3 convolution (``resize``: no checkerboard overlap, Odena et al. 2016)."""
+    if mode == "transposed":
+        return [nn.ConvTranspose3d(cin, cout, 4, 2, 1, bias=bias)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv3d(cin, cout, 3, 1, 1, bias=bias)]
+
+
 class VoxelGenerator(nn.Module):
-    def __init__(self, latent_dim: int, ngf: int, size: int) -> None:
+    def __init__(self, latent_dim: int, ngf: int, size: int, upsample: str = "transposed", classes: int = 0) -> None:
         super().__init__()
         width = ngf * 2 ** (stages(size) - 1)
-        layers: list[nn.Module] = [nn.ConvTranspose3d(latent_dim, width, 4, 1, 0, bias=False), nn.BatchNorm3d(width), nn.ReLU(True)]
+        layers: list[nn.Module] = [nn.ConvTranspose3d(latent_dim + classes, width, 4, 1, 0, bias=False),
+                                   nn.BatchNorm3d(width), nn.ReLU(True)]
         for _ in range(stages(size) - 1):
-            layers += [nn.ConvTranspose3d(width, width // 2, 4, 2, 1, bias=False), nn.BatchNorm3d(width // 2), nn.ReLU(True)]
+            layers += [*upsampling(width, width // 2, upsample), nn.BatchNorm3d(width // 2), nn.ReLU(True)]
             width //= 2
-        layers += [nn.ConvTranspose3d(width, 1, 4, 2, 1), nn.Sigmoid()]
+        layers += [*upsampling(width, 1, upsample, bias=True), nn.Sigmoid()]
         self.main = nn.Sequential(*layers)
 
-    def forward(self, z: Tensor) -> Tensor:
+    def forward(self, z: Tensor, classes: Tensor | None = None) -> Tensor:
+        if classes is not None:
+            z = torch.cat([z, classes.to(z.dtype)], 1)
         return self.main(z.view(*z.shape, 1, 1, 1))
 
 
 class VoxelDiscriminator(nn.Module):
-    def __init__(self, ndf: int, size: int) -> None:
+    def __init__(self, ndf: int, size: int, classes: int = 0) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Conv3d(1, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         width = ndf
@@ -45,21 +65,80 @@ class VoxelDiscriminator(nn.Module):
             width *= 2
         layers += [nn.Conv3d(width, 1, 4, 1, 0)]
         self.main = nn.Sequential(*layers)
+        if classes:
+            self.embed = nn.Linear(classes, width, bias=False)  # one vector per class, projected on D's features
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.main(x).flatten(1)
+    def forward(self, x: Tensor, classes: Tensor | None = None) -> Tensor:
+        if classes is None:
+            return self.main(x).flatten(1)
+        features = self.main[:-1](x)
+        pooled = features.sum((2, 3, 4))
+        return self.main[-1](features).flatten(1) + (self.embed(classes.to(pooled.dtype)) * pooled).sum(1, keepdim=True)
 
 
 class VoxelGAN(GANModel):
-    """The ``voxel`` model: unconditional occupancy grids (N, 1, S, S, S) in [0, 1]."""
+    """The ``voxel`` model: occupancy grids (N, 1, S, S, S) in [0, 1], optionally of a chosen class."""
 
     task = "voxel"
 
     def __init__(self, options: dict[str, Any]) -> None:
         super().__init__(options)
         self.latent_shape = (options["latent_dim"],)
-        self.generator = VoxelGenerator(options["latent_dim"], options["ngf"], options["grid_size"])
-        self.discriminator = VoxelDiscriminator(options["ndf"], options["grid_size"])
+        self.build_networks()
+
+    def build_networks(self) -> None:
+        """G and D, fresh, for the options (and classes) the model has now."""
+        options, classes = self.options, len(self.class_names)
+        self.generator = VoxelGenerator(options["latent_dim"], options["ngf"], options["grid_size"],
+                                        options["upsample"], classes)
+        self.discriminator = VoxelDiscriminator(options["ndf"], options["grid_size"], classes)
+
+    @property
+    def class_names(self) -> list[str]:
+        """The conditional model's classes (empty for an unconditional one)."""
+        return self.options["class_names"].split("|") if self.options["class_names"] else []
+
+    def prepare(self, dataset: Any) -> None:
+        if not self.options["conditional"]:
+            return
+        names = getattr(dataset, "classes", None)
+        if not names or len(names) < 2:
+            raise GankitError("-o conditional=true needs labelled data with at least two classes: primitives, or "
+                              "a folder with one sub-folder per class (ModelNet layout)")
+        self.options["class_names"] = "|".join(names)
+        self.build_networks()  # sized for the classes
+
+    def split_batch(self, batch: Any) -> tuple[Tensor, Any]:
+        if not self.class_names:
+            return super().split_batch(batch)
+        real, labels = batch
+        return real, self.one_hot(labels)
+
+    def one_hot(self, labels: Tensor) -> Tensor:
+        return nn.functional.one_hot(labels.long(), len(self.class_names)).float()
+
+    def condition_for(self, seeds: Sequence[int], inputs: dict[str, Any]) -> Tensor | None:
+        """The class of each sample: ``label`` (a name or number) for all, else one drawn from each seed."""
+        names = self.class_names
+        if not names:
+            if "label" in inputs:
+                raise GankitError("this voxel model is unconditional: --label needs one trained with -o conditional=true")
+            return None
+        if "label" in inputs:
+            labels = torch.full((len(seeds),), self.class_index(str(inputs["label"])))
+        else:  # its own stream per seed, independent of the latent's
+            labels = torch.cat([torch.randint(len(names), (1,), generator=torch.Generator().manual_seed(int(s) + CLASS_STREAM))
+                                for s in seeds])
+        return self.one_hot(labels)
+
+    def class_index(self, label: str) -> int:
+        """The index of class `label`, given by name or number."""
+        names = self.class_names
+        if label in names:
+            return names.index(label)
+        if label.isdigit() and int(label) < len(names):
+            return int(label)
+        raise GankitError(f"--label {label}: not a class of this model; give one of {', '.join(names)} (or 0-{len(names) - 1})")
 
     def sample_latent(self, seeds: Sequence[int], truncation: float = 1.0) -> Tensor:
         if self.options["latent"] == "normal":

@@ -92,7 +92,9 @@ def _voxel_centres(size: int) -> np.ndarray:
 
 
 class Primitives(Dataset):
-    """Items are (occupancy (1, S, S, S) float32 in {0, 1}, class index)."""
+    """Items are (occupancy (1, S, S, S) float32 in {0, 1}, class index); `classes` names the indices."""
+
+    classes = CLASSES
 
     def __init__(self, n: int, size: int, split: str = "train") -> None:
         if split not in SPLIT_SEEDS:
