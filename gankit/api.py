@@ -91,7 +91,7 @@ class Model:
         between = [k for k, v in inputs.items() if isinstance(v, list)]
         if not between:
             a, b = self.gan.sample_latent([seed_a, seed_b], truncation)
-            return self.from_latents(slerp(a, b, t), self.gan.condition_for([seed_a] * steps, inputs))
+            return self.from_latents(slerp(a, b, t), self.walk_condition([seed_a] * steps, [seed_b] * steps, t, inputs))
         key = between[0]
         values = inputs[key]
         if len(between) > 1 or len(values) != 2 or not self.task_spec.inputs[key].interpolate:
@@ -159,6 +159,18 @@ class Model:
         return self.task_spec.check_inputs(inputs, f"model {self.spec.name!r}")
 
     @torch.no_grad()
+    def walk_condition(self, seeds_a: list[int], seeds_b: list[int], t: Tensor, inputs: dict[str, Any]) -> Any:
+        """The condition of samples `t` of the way from seeds_a's towards seeds_b's (one row each): seeds_a's
+        where it does not depend on the seed, else mixed towards seeds_b's (a class drawn per seed, say), so that
+        a walk ends at the other seed's sample."""
+        a, b = (self.gan.condition_for(seeds, inputs) for seeds in (seeds_a, seeds_b))
+        if not torch.is_tensor(a) or torch.equal(a, b):
+            return a
+        try:
+            return self.gan.mix_conditions(a, b, t)
+        except NotImplementedError:
+            return a
+
     def _sample(self, seeds: list[int], inputs: dict[str, Any], truncation: float, batch_size: int,
                 progress: bool = False) -> Tensor:
         from tqdm.auto import tqdm

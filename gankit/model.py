@@ -66,8 +66,9 @@ class GANModel(nn.Module):
         return None
 
     def mix_conditions(self, a: Any, b: Any, t: Tensor) -> Any:
-        """Conditions along the way from condition `a` to `b` (one sample each) at fractions `t`, for
-        ``gankit interpolate`` between two inputs. Default: a straight line between float tensors."""
+        """Conditions along the way from condition `a` to `b` at fractions `t`, for ``gankit interpolate``
+        between two inputs (one sample each, one row per fraction) or between two seeds whose conditions differ
+        (rows of `a`, `b` and `t` alike, or one `t` for all). Default: a straight line between float tensors."""
         if not (torch.is_tensor(a) and a.is_floating_point()):
             raise NotImplementedError(f"{type(self).__name__} cannot interpolate between its conditions")
         t = t.to(a.dtype).reshape(-1, *([1] * (a.dim() - 1)))

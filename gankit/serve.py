@@ -130,7 +130,8 @@ def make_samples(model, seed: int, n: int, truncation: float = 1.0, walk_to: int
     a = model.gan.sample_latent(seeds, truncation)
     b = model.gan.sample_latent(range(walk_to, walk_to + n), truncation)
     latents = torch.stack([slerp(x, y, torch.tensor([walk]))[0] for x, y in zip(a, b)])
-    return model.from_latents(latents, model.gan.condition_for(seeds, model.check_inputs(inputs)))
+    return model.from_latents(latents, model.walk_condition(seeds, list(range(walk_to, walk_to + n)), torch.tensor([walk]),
+                                                            model.check_inputs(inputs)))
 
 
 def _check_count(n: int) -> None:

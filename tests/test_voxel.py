@@ -76,10 +76,13 @@ def test_conditional_model_makes_the_class_asked_for(tiny, cli, tmp_path):
     tori, spheres = model.generate(3, seed=5, label="torus"), model.generate(3, seed=5, label="0")
     assert torch.equal(tori, model.generate(3, seed=5, label="torus")) and not torch.equal(tori, spheres)
     assert torch.allclose(model.generate(4, seed=0)[2], model.generate(1, seed=2)[0], atol=1e-5)  # each seed draws its class
+    assert torch.allclose(model.interpolate(0, 1, steps=3)[-1], model.generate(1, seed=1)[0], atol=1e-5)  # class and all
     walk = cli("interpolate", run, "--label", "torus", "--label", "box", "--steps", 3, "--out", tmp_path / "w.gif")
     assert walk.code == 0 and "3 frames from label 'torus' to 'box'" in walk.out and Image.open(tmp_path / "w.gif"), walk
     assert_one_line_error(cli("run", run, "--label", "cube", "--out", tmp_path / "x.png"), "cube", "torus")
     assert_one_line_error(cli("run", tiny, "--label", "torus", "--out", tmp_path / "x.png"), "unconditional")
+    assert_one_line_error(cli("train", "voxel", "--data", "primitives", "--out", tmp_path / "r", "-o", "class_names=a|b"),
+                          "conditional=true")
 
 
 def test_cov_mmd_1nna_mean_what_they_say(tiny, cli):

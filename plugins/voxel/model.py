@@ -100,6 +100,9 @@ class VoxelGAN(GANModel):
 
     def prepare(self, dataset: Any) -> None:
         if not self.options["conditional"]:
+            if self.class_names:
+                raise GankitError("option class_names is filled from the data when training starts: give "
+                                  "-o conditional=true instead")
             return
         names = getattr(dataset, "classes", None)
         if not names or len(names) < 2:
@@ -119,13 +122,13 @@ class VoxelGAN(GANModel):
 
     def condition_for(self, seeds: Sequence[int], inputs: dict[str, Any]) -> Tensor | None:
         """The class of each sample: ``label`` (a name or number) for all, else one drawn from each seed."""
-        names = self.class_names
+        names, label = self.class_names, str(inputs.get("label", "")).strip()  # "": none (an empty playground box)
         if not names:
-            if "label" in inputs:
+            if label:
                 raise GankitError("this voxel model is unconditional: --label needs one trained with -o conditional=true")
             return None
-        if "label" in inputs:
-            labels = torch.full((len(seeds),), self.class_index(str(inputs["label"])))
+        if label:
+            labels = torch.full((len(seeds),), self.class_index(label))
         else:  # its own stream per seed, independent of the latent's
             labels = torch.cat([torch.randint(len(names), (1,), generator=torch.Generator().manual_seed(int(s) + CLASS_STREAM))
                                 for s in seeds])
