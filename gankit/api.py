@@ -158,7 +158,6 @@ class Model:
         """The task's inputs, type-checked (see `gankit.specs.Input`)."""
         return self.task_spec.check_inputs(inputs, f"model {self.spec.name!r}")
 
-    @torch.no_grad()
     def walk_condition(self, seeds_a: list[int], seeds_b: list[int], t: Tensor, inputs: dict[str, Any]) -> Any:
         """The condition of samples `t` of the way from seeds_a's towards seeds_b's (one row each): seeds_a's
         where it does not depend on the seed, else mixed towards seeds_b's (a class drawn per seed, say), so that
@@ -171,6 +170,7 @@ class Model:
         except NotImplementedError:
             return a
 
+    @torch.no_grad()
     def _sample(self, seeds: list[int], inputs: dict[str, Any], truncation: float, batch_size: int,
                 progress: bool = False) -> Tensor:
         from tqdm.auto import tqdm
