@@ -75,12 +75,13 @@ def measure(model, n: int) -> dict:
         read = read_shapes(fake, load_judge(kind))
         figures[f"read with p >= 0.9 by the {kind} classifier"] = round(read["confident"], 4)
         figures[f"class shares ({kind} classifier)"] = ", ".join(f"{k} {v:.1%}" for k, v in read["class_shares"].items())
-    names = model.gan.class_names  # a conditional model: is each class what --label asks for?
-    per_label = {name: model.generate(n // len(names), seed=0, label=name) for name in names}
-    for kind in JUDGES if names else ():
-        judge = load_judge(kind)
-        figures[f"--label NAME read as NAME with p >= 0.9 ({kind} classifier)"] = ", ".join(
-            f"{name} {read_shapes(grids, judge)['confident_class_shares'][name]:.0%}" for name, grids in per_label.items())
+    names = model.gan.class_names
+    if names:  # a conditional model: is each class what --label asks for?
+        per_label = {name: model.generate(n // len(names), seed=0, label=name) for name in names}
+        for kind in JUDGES:
+            judge = load_judge(kind)
+            figures[f"--label NAME read as NAME with p >= 0.9 ({kind} classifier)"] = ", ".join(
+                f"{name} {read_shapes(grids, judge)['confident_class_shares'][name]:.0%}" for name, grids in per_label.items())
     return figures
 
 

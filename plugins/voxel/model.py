@@ -68,12 +68,19 @@ class VoxelDiscriminator(nn.Module):
         if classes:
             self.embed = nn.Linear(classes, width, bias=False)  # one vector per class, projected on D's features
 
+    def features(self, x: Tensor) -> Tensor:
+        """Activations before the last convolution, (N, C, 4, 4, 4)."""
+        for layer in list(self.main)[:-1]:
+            x = layer(x)
+        return x
+
     def forward(self, x: Tensor, classes: Tensor | None = None) -> Tensor:
+        features = self.features(x)
+        logits = self.main[-1](features).flatten(1)
         if classes is None:
-            return self.main(x).flatten(1)
-        features = self.main[:-1](x)
+            return logits
         pooled = features.sum((2, 3, 4))
-        return self.main[-1](features).flatten(1) + (self.embed(classes.to(pooled.dtype)) * pooled).sum(1, keepdim=True)
+        return logits + (self.embed(classes.to(pooled.dtype)) * pooled).sum(1, keepdim=True)
 
 
 class VoxelGAN(GANModel):
@@ -156,6 +163,4 @@ class VoxelGAN(GANModel):
 
     def discriminator_features(self, x: Tensor, condition: Any = None) -> Tensor:
         """D's activations before its last convolution, one row per grid (for `gankit probe`)."""
-        for layer in list(self.discriminator.main)[:-1]:
-            x = layer(x)
-        return x.flatten(1)
+        return self.discriminator.features(x).flatten(1)
