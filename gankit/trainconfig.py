@@ -27,7 +27,8 @@ class TrainConfig:
     beta2: float = knob(0.999, "Adam beta2.")
     lr_schedule: str = knob("constant", "Learning-rate schedule over the run: constant, linear (to 0 at --steps) or cosine.")
     d_steps: int = knob(1, "D updates per G update, each on its own batch (WGAN-GP's critic uses 5).")
-    ema: bool = knob(True, "Keep an exponential moving average of G, used for samples and export.")
+    ema: bool = knob(True, "Keep an exponential moving average of G, used for samples and export (its BatchNorm "
+                           "statistics measured afresh on its own samples).")
     ema_decay: float = knob(0.999, "EMA decay per step (warmed up over the first steps).")
     augment: str = knob("", "DiffAugment policy for D: comma-separated translation, cutout, color.")
     r1_gamma: float = knob(0.0, "R1 gradient penalty weight for D (0: off).")

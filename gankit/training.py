@@ -34,6 +34,8 @@ from gankit.specs import ModelSpec, resolve_options
 from gankit.trainconfig import TrainConfig
 
 SAMPLE_SEEDS = range(64)
+STANDING_SEEDS = range(1 << 30, (1 << 30) + 1024)
+"""Seeds whose samples measure the EMA generator's BatchNorm statistics (far from the preview's and users' seeds)."""
 R1_EVERY = 16  # lazy R1 regularisation (StyleGAN2): every 16 steps, scaled by 16
 
 
@@ -230,8 +232,32 @@ class Trainer:
 
     # -- outputs ---------------------------------------------------------------------------------
     @torch.no_grad()
+    def standing_statistics(self) -> None:
+        """Measure the EMA generator's BatchNorm statistics afresh on its own samples (BigGAN's "standing
+        statistics"): its weights are an average, but the statistics it carries are the live generator's, whose
+        activations differ; samples and exports take them from here (the next step copies the live ones back)."""
+        norms = [m for m in self.ema.generator.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        if not norms:
+            return
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # a plain average over all batches
+        self.ema.generator.train()
+        try:
+            for seeds in _chunks(STANDING_SEEDS, self.config.batch_size):
+                self.ema.sample(seeds, {})
+        finally:
+            self.ema.generator.eval()
+            for m, momentum in zip(norms, momenta):
+                m.momentum = momentum
+
+    @torch.no_grad()
     def preview(self):
-        """The task's preview of fixed-seed samples, from the EMA generator when there is one."""
+        """The task's preview of fixed-seed samples, from the EMA generator (with standing statistics) when there
+        is one."""
+        if self.ema is not None:
+            self.standing_statistics()
         model = self.ema or self.model
         was_training = model.generator.training
         model.generator.eval()
@@ -298,15 +324,16 @@ class Trainer:
             torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
         self.last_good_checkpoint = self.step_count
 
-    def export(self, samples=None) -> Path:
-        """Write the model directory (EMA generator when enabled) into the run directory (rank 0 only)."""
+    def export(self) -> Path:
+        """Write the model directory (EMA generator with standing statistics, when enabled) into the run directory
+        (rank 0 only)."""
         if not self.main:
             return self.out
         training = {
             "command": self.command, "data": self.data, "steps": self.step_count, "wall_time_s": round(self.elapsed, 1),
             "device": str(self.device), "config": dataclasses.asdict(self.config),
         }
-        return save_model(self.out, self.ema or self.model, self.spec, training, samples=samples or self.preview(),
+        return save_model(self.out, self.ema or self.model, self.spec, training, samples=self.preview(),
                           discriminator_state=plain_state(self.D) if self.config.spectral_norm else None)
 
     # -- the loop --------------------------------------------------------------------------------
@@ -404,6 +431,10 @@ class stop_between_steps(contextlib.AbstractContextManager):
     def __exit__(self, *exc) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+
+
+def _chunks(seeds: range, size: int) -> Iterator[range]:
+    return (seeds[i : i + size] for i in range(0, len(seeds), size))
 
 
 def _logged_step(line: str) -> int:

@@ -54,6 +54,20 @@ def test_resume_continues_exactly_where_training_stopped(tmp_path):
     assert json.loads((resumed / "config.json").read_text())["training"]["steps"] == 6
 
 
+def test_the_ema_generator_samples_as_it_would_with_statistics_of_its_own_samples(tmp_path):
+    """EMA weights are an average of the live G's; BatchNorm statistics copied from the live G would not fit them
+    (washed-out, shifted samples). The exported EMA generator must draw in eval mode what its own batch statistics
+    give."""
+    out = train("dcgan", "digits", tmp_path / "run", options=TINY_OPTIONS, steps=40, batch_size=16, lr_g=1e-3,
+                progress=False)
+    generator = gankit.load(out).gan.generator
+    z = torch.randn(2048, 100, 1, 1, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        as_exported = generator.eval()(z)
+        own_statistics = generator.train()(z)
+    assert (as_exported - own_statistics).abs().mean() < 0.01
+
+
 def test_resume_refuses_what_would_lose_work(cli, tmp_path):
     out = tmp_path / "run"
     assert cli("train", "dcgan", "--out", out, "--steps", 2, *TINY).code == 0
