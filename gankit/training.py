@@ -236,21 +236,25 @@ class Trainer:
         """Measure the EMA generator's BatchNorm statistics afresh on its own samples (BigGAN's "standing
         statistics"): its weights are an average, but the statistics it carries are the live generator's, whose
         activations differ; samples and exports take them from here (the next step copies the live ones back)."""
-        norms = [m for m in self.ema.generator.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        norms = [m for m in self.ema.generator.modules()
+                 if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
         if not norms:
             return
-        momenta = [m.momentum for m in norms]
+        kept = [(m.momentum, {k: b.clone() for k, b in m.named_buffers()}) for m in norms]
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # a plain average over all batches
-        self.ema.generator.train()
+        self.ema.generator.train()  # as the live G runs, e.g. with a frozen part kept in eval mode
         try:
             for seeds in _chunks(STANDING_SEEDS, self.config.batch_size):
                 self.ema.sample(seeds, {})
         finally:
             self.ema.generator.eval()
-            for m, momentum in zip(norms, momenta):
+            for m, (momentum, buffers) in zip(norms, kept):
                 m.momentum = momentum
+                if not m.num_batches_tracked:  # not run in train mode (frozen): its statistics stay as they were
+                    for name, value in buffers.items():
+                        getattr(m, name).copy_(value)
 
     @torch.no_grad()
     def preview(self):
