@@ -246,8 +246,8 @@ class Trainer:
             m.momentum = None  # a plain average over all batches
         self.ema.generator.train()  # as the live G runs, e.g. with a frozen part kept in eval mode
         try:
-            for seeds in _chunks(STANDING_SEEDS, self.config.batch_size):
-                self.ema.sample(seeds, {})
+            for i in range(0, len(STANDING_SEEDS), self.config.batch_size):
+                self.ema.sample(STANDING_SEEDS[i : i + self.config.batch_size], {})
         finally:
             self.ema.generator.eval()
             for m, (momentum, buffers) in zip(norms, kept):
@@ -435,10 +435,6 @@ class stop_between_steps(contextlib.AbstractContextManager):
     def __exit__(self, *exc) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
-
-
-def _chunks(seeds: range, size: int) -> Iterator[range]:
-    return (seeds[i : i + size] for i in range(0, len(seeds), size))
 
 
 def _logged_step(line: str) -> int:
