@@ -141,15 +141,16 @@ class Model:
         return self.attributes.find_seeds(names, count, start, truncation, **self.check_inputs(inputs))
 
     def add_attribute(self, name: str, seed: int = 0, strengths: Sequence[float] = (0, 0.5, 1, 1.5, 2),
-                      samples: int = 2000, truncation: float = 1.0, **inputs: Any) -> Tensor:
+                      samples: int = 2000, truncation: float = 1.0, keep_others: bool = True, **inputs: Any) -> Tensor:
         """Seed's sample moved along `name`'s attribute vector (`Attributes.vector`, estimated from `samples` seeded
-        samples) by each of `strengths` (negative removes it): one sample per strength."""
+        samples; with `keep_others`, orthogonal to the other attributes' vectors) by each of `strengths` (negative
+        removes it): one sample per strength."""
         check_seed(seed)
         check_truncation(truncation)
         if samples < 2:
             raise GankitError(f"--samples must be at least 2, got {samples}")
         inputs = self.check_inputs(inputs)
-        vector = self.attributes.vector(name, samples, truncation, **inputs)
+        vector = self.attributes.vector(name, samples, truncation, keep_others, **inputs)
         base = self.gan.sample_latent([seed], truncation)[0]
         latents = torch.stack([base + float(s) * vector for s in strengths])
         return self.from_latents(latents, self.gan.condition_for([seed] * len(latents), inputs))

@@ -5,7 +5,8 @@ A model whose `ModelSpec.attribute_reader` names a loader gets a reader: a torch
 With it, a group of latent arithmetic can be named by attributes (``glasses,beard``): the seeds whose samples
 the reader finds with exactly those binary attributes and none of the others, as the DCGAN paper picked its
 groups by eye; and an attribute vector is the mean latent of samples with an attribute minus the mean of those
-without (§6.3 of the paper uses such differences, e.g. the "smiling woman − neutral woman" vector).
+without (§6.3 of the paper uses such differences, e.g. the "smiling woman − neutral woman" vector), by default with
+the other attributes' directions projected out so that they stay as they were.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Attributes:
         self.names: dict[str, tuple[str, ...]] = dict(self.reader.attributes)
         self.binary = tuple(n for n, values in self.names.items() if tuple(values) == BINARY)
         self._vectors: dict[tuple, Tensor] = {}
-        self._chunks: dict[tuple, dict[str, Tensor]] = {}  # readings of searched seed chunks: groups share them
+        self._chunks: dict[tuple, dict[str, Tensor]] = {}  # readings of seed chunks (see _chunk)
 
     def parse(self, text: str | Sequence[str]) -> frozenset[str]:
         """``"glasses,beard"`` (or a list of names; ``none`` for no attribute) → the set of binary attributes."""
@@ -77,10 +78,7 @@ class Attributes:
             raise GankitError(f"--per-group must be at least 1, got {count}")
         found: list[int] = []
         for first in range(start, start + limit, CHUNK):
-            key = (first, truncation, _key(inputs))
-            if key not in self._chunks:
-                self._chunks[key] = self.read_seeds(range(first, first + CHUNK), truncation, **inputs)
-            hits = self.has(self._chunks[key], names)
+            hits = self.has(self._chunk(first, truncation, inputs), names)
             found += [first + int(i) for i in hits.nonzero().flatten()]
             if len(found) >= count:
                 return found[:count]
@@ -88,20 +86,68 @@ class Attributes:
         raise GankitError(f"only {len(found)} of seeds {start}…{start + limit - 1} make samples with exactly {label!r} "
                           f"(wanted {count}); ask for fewer (--per-group) or another combination")
 
-    def vector(self, name: str, n: int = 2000, truncation: float = 1.0, **inputs: Any) -> Tensor:
-        """Mean latent of samples with binary attribute `name` minus the mean of those without (seeds 0…n-1)."""
+    def vector(self, name: str, n: int = 2000, truncation: float = 1.0, keep_others: bool = True,
+               **inputs: Any) -> Tensor:
+        """Mean latent of samples with binary attribute `name` minus the mean of those without (seeds 0…n-1).
+
+        With `keep_others`, the part of it along the other attributes' vectors (for each value of each other
+        attribute, the mean latent of samples with that value minus the mean of the rest) is taken out and the rest
+        stretched back to its length, so that following it changes them less: InterFaceGAN's conditional
+        manipulation (Shen et al. 2020), with mean differences as the attributes' directions.
+        """
         names = self.parse([name])
         if len(names) != 1:
             raise GankitError(f"name one attribute: {', '.join(self.binary)}")
         (name,) = names
-        key = (name, n, truncation, _key(inputs))
+        key = (name, n, truncation, keep_others, _key(inputs))
         if key not in self._vectors:
             latents = self.model.gan.sample_latent(range(n), truncation)
-            with_it = self.read_seeds(range(n), truncation, **inputs)[name].bool()
-            if with_it.all() or not with_it.any():
-                raise GankitError(f"all {n} samples read the same for {name!r}: no direction to follow; use more samples")
-            self._vectors[key] = latents[with_it].mean(0) - latents[~with_it].mean(0)
+            chunks = [self._chunk(first, truncation, inputs) for first in range(0, n, CHUNK)]
+            reading = {k: torch.cat([c[k] for c in chunks])[:n] for k in self.names}
+            vector = _difference(latents, reading[name].bool())
+            if vector is None:
+                raise GankitError(f"all {n} samples read the same for {name!r}: no direction to follow; "
+                                  "use more samples")
+            if keep_others:
+                vector = _without(vector, self._other_directions(latents, reading, name))
+            self._vectors[key] = vector
         return self._vectors[key]
+
+    def _chunk(self, first: int, truncation: float, inputs: dict[str, Any]) -> dict[str, Tensor]:
+        """The reading of seeds `first`…`first` + CHUNK - 1, read once: seed searches and vectors share it."""
+        key = (first, truncation, _key(inputs))
+        if key not in self._chunks:
+            self._chunks[key] = self.read_seeds(range(first, first + CHUNK), truncation, **inputs)
+        return self._chunks[key]
+
+    def _other_directions(self, latents: Tensor, reading: dict[str, Tensor], name: str) -> list[Tensor]:
+        """The mean differences of every value of every attribute but `name` (one per binary attribute)."""
+        masks = []
+        for other, values in self.names.items():
+            if other != name:
+                binary = other in self.binary
+                masks += [reading[other].bool()] if binary else [reading[other].eq(v) for v in range(len(values))]
+        return [d for d in (_difference(latents, m) for m in masks) if d is not None]
+
+
+def _difference(latents: Tensor, mask: Tensor) -> Tensor | None:
+    """Mean latent where `mask` holds minus the mean where it does not; None if it holds everywhere or nowhere."""
+    if mask.all() or not mask.any():
+        return None
+    return latents[mask].mean(0) - latents[~mask].mean(0)
+
+
+def _without(vector: Tensor, directions: list[Tensor]) -> Tensor:
+    """`vector` with its projection on the span of `directions` taken out, as long as it was."""
+    if not directions:
+        return vector
+    basis, _ = torch.linalg.qr(torch.stack([d.flatten() for d in directions], 1))
+    flat = vector.flatten()
+    rest = flat - basis @ (basis.T @ flat)
+    if rest.norm() < 1e-3 * flat.norm():
+        raise GankitError("the other attributes' directions fill the latent space, so none is left for this one; "
+                          "use --no-keep-others (the plain mean difference)")
+    return (rest * (flat.norm() / rest.norm())).view_as(vector)
 
 
 def _key(inputs: dict[str, Any]) -> str:

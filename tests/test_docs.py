@@ -24,6 +24,13 @@ def test_cli_reference_matches_the_help_texts():
     assert (ROOT / "docs" / "cli.md").read_text() == render(), "docs/cli.md is stale: run python scripts/make_cli_docs.py"
 
 
+def test_help_paragraphs_wrap_without_the_docstrings_indentation():
+    import re
+
+    reference = (ROOT / "docs" / "cli.md").read_text()
+    assert not re.search(r"[a-z.,]     +[a-z]", reference), "a help text keeps its docstring's indentation"
+
+
 def test_training_reference_matches_trainconfig():
     render = runpy.run_path(str(ROOT / "scripts" / "make_cli_docs.py"))["render_training"]
     assert (ROOT / "docs" / "training.md").read_text() == render(), "docs/training.md is stale: run python scripts/make_cli_docs.py"

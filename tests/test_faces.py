@@ -85,8 +85,8 @@ def test_arithmetic_results_have_the_attributes_the_equation_asks_for(faces_mode
     equation = ("smile,long_hair", "smile", "glasses")
     rates = arithmetic_rates(faces_model, equation, runs=20)
     for kind in ("cnn", "descriptors"):
-        assert rates[f"smile,long_hair - smile + glasses: glasses yes, {kind}"] >= 0.5, rates
-        assert rates[f"smile,long_hair - smile + glasses: all 3 right, {kind}"] >= 0.25, rates
+        assert rates[f"smile,long_hair - smile + glasses: glasses yes, {kind}"] >= 0.7, rates
+        assert rates[f"smile,long_hair - smile + glasses: all 3 right, {kind}"] >= 0.35, rates
 
 
 def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_model, tmp_path):
@@ -94,15 +94,18 @@ def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_mod
                         "--samples", 500, "--out", tmp_path / "strip.png")
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / "strip.png").size == (5 * 66 + 2, 66 + 2)
-    rates = vector_rates(faces_model, "glasses", n=25)  # 25 samples without glasses (bar: 80% gain, 80% keep all)
+    # 25 samples without glasses (the bar, unmet: 80% gain, 80% keep all the others)
+    kept, plain = (vector_rates(faces_model, "glasses", n=25, keep_others=k) for k in (True, False))
     for kind in ("cnn", "descriptors"):
-        assert rates[f"+glasses x1.5: gains glasses, {kind}"] >= 0.8, rates
-        assert rates[f"+glasses x1.5: keeps long_hair, {kind}"] >= 0.75, rates
+        assert kept[f"+glasses x2: gains glasses, {kind}"] >= 0.8, kept
+        all_kept = kept[f"+glasses x2: keeps all other attributes, {kind}"]
+        # taking the other attributes' directions out keeps them far more often (card, 100 samples: 48% / 39% vs 21% / 23%)
+        assert all_kept >= 0.35 and all_kept >= plain[f"+glasses x2 (plain vector): keeps all other attributes, {kind}"] + 0.1
 
 
 def test_samples_show_every_attribute_value(faces_model):
-    # every value occurs, each near the data's share (the bar: within 10 points; 10.7 on the card's 2,000 samples)
-    assert sample_rates(faces_model, n=500, held_out=1000)["largest gap to the data's share (points)"] <= 12
+    # every value occurs, each near the data's share (the bar: within 10 points; 7.7 on the card's 2,000 samples)
+    assert sample_rates(faces_model, n=500, held_out=1000)["largest gap to the data's share (points)"] <= 10
 
 
 def test_python_api_for_groups_and_vectors(faces_model):

@@ -6,6 +6,7 @@ Nothing heavy is imported at start-up: torch is loaded inside the commands that 
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -71,7 +72,7 @@ MODEL_HELP = ("MODEL is a registered model name (its bundled weights), a model o
 def model_command(extra_params=None, **kwargs: Any):
     """``@cli.command`` for commands on a MODEL: the MODEL argument and its help paragraph, in one place."""
     def decorate(fn):
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\n" + MODEL_HELP
+        fn.__doc__ = inspect.cleandoc(fn.__doc__ or "") + "\n\n" + MODEL_HELP  # dedented, as click would
         fn = click.argument("model")(fn)
         return cli.command(cls=ModelCommand, extra_params=extra_params, **kwargs)(fn)
 

@@ -105,16 +105,20 @@ def parse_strengths(text: str, steps: int) -> list[float]:
 @click.option("--steps", type=int, default=5, show_default=True, help="Pictures in the strip, ends included.")
 @click.option("--samples", type=int, default=2000, show_default=True,
               help="Seeded samples (seeds 0…N-1) the attribute vector is estimated from.")
+@click.option("--keep-others/--no-keep-others", default=True, show_default=True,
+              help="Take the other attributes' directions out of the vector (keeping its length), so that they "
+                   "change less (--no-keep-others: the plain mean difference).")
 @truncation_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("attribute.png"), show_default=True,
               help="A .png strip, a .gif animation, or any format of the task.")
 @device_option
 def attribute(model: str, add: str | None, remove: str | None, seed: int, strength: str, steps: int, samples: int,
-              truncation: float, out: Path, device: str, **extra: Any) -> None:
+              keep_others: bool, truncation: float, out: Path, device: str, **extra: Any) -> None:
     """Add (or remove) an attribute to one sample along its attribute vector, at growing strengths.
 
     The vector is the mean latent of samples the model's attribute reader finds with the attribute minus the
-    mean of those without it; `gankit info MODEL` lists the attributes it reads.
+    mean of those without it, less its part along the other attributes' vectors (made the same way) and stretched
+    back to its length; `gankit info MODEL` lists the attributes it reads.
     """
     if (add is None) == (remove is None):
         raise GankitError("give one of --add ATTRIBUTE or --remove ATTRIBUTE")
@@ -123,7 +127,8 @@ def attribute(model: str, add: str | None, remove: str | None, seed: int, streng
     m.task_spec.writer_for(out)
     inputs, options = inputs_and_writer_options(m, extra)
     sign = 1.0 if add else -1.0
-    strip = m.add_attribute(add or remove, seed, [sign * s for s in strengths], samples, truncation, **inputs)
+    strip = m.add_attribute(add or remove, seed, [sign * s for s in strengths], samples, truncation, keep_others,
+                           **inputs)
     shown = ", ".join(f"{s:g}" for s in strengths)
     click.echo(f"wrote {m.write(strip, out, columns=steps, **options)} of seed {seed} with "
                f"{'+' if add else '-'}{add or remove} at strengths {shown} to {out}")

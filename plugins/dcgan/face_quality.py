@@ -59,9 +59,11 @@ def arithmetic_rates(model, equation: tuple[str, str, str], runs: int = 50, per_
     return figures
 
 
-def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1.5, start: int = 50_000) -> dict[str, float]:
+def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 2.0, start: int = 50_000,
+                 keep_others: bool = True) -> dict[str, float]:
     """Take the first `n` samples from seed `start` on that the CNN reader finds without `name`; add its vector at
-    `strength`: the share that gains it, and the share whose other attributes all stay (per reader, and each one)."""
+    `strength`: the share that gains it, and the share whose other attributes all stay (per reader, and each one).
+    `keep_others`: the vector with the other attributes' directions taken out (the default), or the plain one."""
     seeds: list[int] = []
     first = start
     while len(seeds) < n:
@@ -69,17 +71,18 @@ def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1
         seeds += [first + int(i) for i in reading[name].eq(0).nonzero().flatten()]
         first += 256
     seeds = seeds[:n]
-    pairs = [model.add_attribute(name, s, [0.0, strength]) for s in seeds]
+    pairs = [model.add_attribute(name, s, [0.0, strength], keep_others=keep_others) for s in seeds]
     before, after = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
     figures: dict[str, float] = {}
+    edit = f"+{name} x{strength:g}" + ("" if keep_others else " (plain vector)")
     for kind in READERS:
         old, new = reader(kind).read(before), reader(kind).read(after)
         others = [a for a in ATTRIBUTES if a != name]
         kept = torch.stack([old[a].eq(new[a]) for a in others])
-        figures[f"+{name} x{strength:g}: gains {name}, {kind}"] = float(new[name].eq(1).float().mean())
-        figures[f"+{name} x{strength:g}: keeps all other attributes, {kind}"] = float(kept.all(0).float().mean())
+        figures[f"{edit}: gains {name}, {kind}"] = float(new[name].eq(1).float().mean())
+        figures[f"{edit}: keeps all other attributes, {kind}"] = float(kept.all(0).float().mean())
         for a, same in zip(others, kept):
-            figures[f"+{name} x{strength:g}: keeps {a}, {kind}"] = float(same.float().mean())
+            figures[f"{edit}: keeps {a}, {kind}"] = float(same.float().mean())
     return figures
 
 
@@ -124,4 +127,5 @@ def measure(model, runs: int = 50, vectors: int = 100, samples: int = 2000) -> d
         figures |= arithmetic_rates(model, equation, runs)
     for name in BINARY:
         figures |= vector_rates(model, name, vectors)
+    figures |= vector_rates(model, "glasses", vectors, keep_others=False)  # what taking the others out buys
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in (figures | face_attributes(model, n=samples)).items()}
