@@ -30,7 +30,9 @@ NOTE = ("Judged by two attribute readers of different families (a CNN; an MLP on
         "instead of R1 959, Adam betas (0, 0.99) 846, R1 + DiffAugment 380 (the first three measured before the EMA "
         "generator's BatchNorm statistics were measured afresh, which alone takes about a tenth off); the previous "
         "bundled weights (R1 alone, 13,000 steps) had 494 on 2,000 (`python scripts/train_bundled_faces.py "
-        "--recipe-check --steps 1500`). This recipe at 11,000 steps had 102 on 2,000; at 18,000, 80. "
+        "--recipe-check --steps 1500`). This recipe at 11,000 steps had 102 on 2,000; at 18,000, 80; "
+        "at 25,000, 70, but its attribute vectors and arithmetic were weaker (glasses x2 gains 34% / 46%; all three "
+        "right in 12–26% of the runs), so the shipped weights stop at 18,000. "
         "Attribute vectors (+NAME x2): the mean latent difference with the other attributes' directions taken out "
         "and stretched back to its length, at strength 2 (`gankit attribute`'s default); the plain mean difference "
         "for glasses beside them.")
