@@ -110,6 +110,9 @@ class Attributes:
                                   "use more samples")
             if keep_others:
                 vector = _without(vector, self._other_directions(latents, reading, name))
+                if vector is None:
+                    raise GankitError(f"with the other attributes' directions taken out, nothing of {name!r} is left "
+                                      f"in {n} samples; use more samples (or --no-keep-others)")
             self._vectors[key] = vector
         return self._vectors[key]
 
@@ -137,16 +140,16 @@ def _difference(latents: Tensor, mask: Tensor) -> Tensor | None:
     return latents[mask].mean(0) - latents[~mask].mean(0)
 
 
-def _without(vector: Tensor, directions: list[Tensor]) -> Tensor:
-    """`vector` with its projection on the span of `directions` taken out, as long as it was."""
+def _without(vector: Tensor, directions: list[Tensor]) -> Tensor | None:
+    """`vector` with its projection on the span of `directions` taken out, as long as it was; None if nothing is
+    left (few samples: their latents' differences span little)."""
     if not directions:
         return vector
     basis, _ = torch.linalg.qr(torch.stack([d.flatten() for d in directions], 1))
     flat = vector.flatten()
     rest = flat - basis @ (basis.T @ flat)
     if rest.norm() < 1e-3 * flat.norm():
-        raise GankitError("the other attributes' directions fill the latent space, so none is left for this one; "
-                          "use --no-keep-others (the plain mean difference)")
+        return None
     return (rest * (flat.norm() / rest.norm())).view_as(vector)
 
 

@@ -123,5 +123,7 @@ def test_attribute_mistakes_are_one_line_errors(cli, faces_model, tmp_path):
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--remove", "beard"), "one of --add")
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--strength", "lots"), "--strength")
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "hair_colour"), "hair_colour")
+    assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--samples", 12), "nothing of 'glasses'",
+                          "more samples")
     with pytest.raises(gankit.GankitError, match="only .* of seeds 0…255"):
         faces_model.attributes.find_seeds(frozenset(BINARY), count=200, limit=256)
