@@ -132,6 +132,7 @@ class Trainer:
             self.ema_params = (list(self.ema.generator.parameters()), [p.detach() for p in self.G.parameters()])
             self.ema_buffers = list(zip(self.ema.generator.buffers(), self.G.buffers()))
         self.augment = DiffAugment(config.augment) if config.augment else None
+        self.last_preview: tuple[int, Any] | None = None  # (step, image): export reuses the last step's preview
         self.autocast = (
             torch.autocast("cuda", dtype=torch.bfloat16) if config.amp and self.device.type == "cuda" else contextlib.nullcontext()
         )
@@ -259,7 +260,9 @@ class Trainer:
     @torch.no_grad()
     def preview(self):
         """The task's preview of fixed-seed samples, from the EMA generator (with standing statistics) when there
-        is one."""
+        is one; made once per step."""
+        if self.last_preview is not None and self.last_preview[0] == self.step_count:
+            return self.last_preview[1]
         if self.ema is not None:
             self.standing_statistics()
         model = self.ema or self.model
@@ -270,7 +273,8 @@ class Trainer:
                 samples = model.sample(SAMPLE_SEEDS, {})
         finally:
             model.generator.train(was_training)
-        return self.task.make_preview(samples.float().cpu())
+        self.last_preview = (self.step_count, self.task.make_preview(samples.float().cpu()))
+        return self.last_preview[1]
 
     def save_checkpoint(self, collective: bool = True) -> None:
         self.check_finite(collective)
