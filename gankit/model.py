@@ -46,8 +46,9 @@ class GANModel(nn.Module):
         z = torch.stack([torch.randn(self.latent_shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
         return z * truncation
 
-    def draw_latent(self, n: int, device: torch.device) -> Tensor | None:
-        """Latents for one training batch, from the global RNG (restored on resume)."""
+    def draw_latent(self, n: int, device: torch.device, condition: Any = None) -> Tensor | None:
+        """Latents for one training batch, from the global RNG (restored on resume); `condition` is the batch's (as
+        `split_batch` gives it), for models whose latents stand for it."""
         return None if self.latent_shape is None else torch.randn((n, *self.latent_shape), device=device)
 
     def split_batch(self, batch: Any) -> tuple[Tensor, Any]:

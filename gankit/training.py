@@ -174,7 +174,7 @@ class Trainer:
             real, condition = model.split_batch(batch)
             real = to_device(real, self.device, self.channels_last)
             condition = to_device(condition, self.device)
-            latent = model.draw_latent(real.shape[0], self.device)
+            latent = model.draw_latent(real.shape[0], self.device, condition)
 
             with self.autocast:
                 fake = model.generate(latent, condition)

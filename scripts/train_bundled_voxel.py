@@ -46,6 +46,7 @@ RECIPES = {  # name: (model options, training options) over the plugin's
     "conditional": ({"conditional": True}, {}),
     "conditional, lr 5e-4": ({"conditional": True}, {"lr_g": 5e-4, "lr_d": 5e-4}),
     "conditional, ngf 32, ndf 32, lr_g 1e-3": ({"conditional": True, "ngf": 32, "ndf": 32}, {"lr_g": 1e-3}),
+    "conditional, class loss 1": ({"conditional": True, "class_loss": 1.0}, {}),
 }
 BUNDLED = "conditional"
 """The recipe of the bundled weights."""

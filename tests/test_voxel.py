@@ -69,9 +69,11 @@ def test_run_writes_arrays_meshes_and_renders(tiny, cli, tmp_path):
 
 
 def test_conditional_model_makes_the_class_asked_for(tiny, cli, tmp_path):
-    run = train("voxel", "primitives", tmp_path / "cond", options={**TINY, "conditional": True, "upsample": "resize"}, steps=2,
-                batch_size=4, progress=False)
+    run = train("voxel", "primitives", tmp_path / "cond", options={**TINY, "conditional": True, "upsample": "resize",
+                "class_loss": 1.0}, steps=2, batch_size=4, log_every=1, progress=False)
     model = gankit.load(run, device="cpu")
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert all(0 < row["aux_D"] and 0 < row["aux_G"] for row in logged)  # AC-GAN's class loss, D's and G's
     assert model.gan.options["class_names"].split("|") == CLASSES
     tori, spheres = model.generate(3, seed=5, label="torus"), model.generate(3, seed=5, label="0")
     assert torch.equal(tori, model.generate(3, seed=5, label="torus")) and not torch.equal(tori, spheres)
@@ -83,6 +85,8 @@ def test_conditional_model_makes_the_class_asked_for(tiny, cli, tmp_path):
     assert_one_line_error(cli("run", tiny, "--label", "torus", "--out", tmp_path / "x.png"), "unconditional")
     assert_one_line_error(cli("train", "voxel", "--data", "primitives", "--out", tmp_path / "r", "-o", "class_names=a|b"),
                           "conditional=true")
+    assert_one_line_error(cli("train", "voxel", "--data", "primitives", "--out", tmp_path / "r", "-o", "class_loss=1"),
+                          "class_loss", "conditional=true")
 
 
 def test_cov_mmd_1nna_mean_what_they_say(tiny, cli):

@@ -12,9 +12,10 @@ from gankit.specs import DatasetSpec, FeatureExtractorSpec, MetricSpec, ModelSpe
 
 WEIGHTS = Path(__file__).parent / "weights"
 FACES_WIDTH = 32
+FACE_CODES = "glasses,beard,smile,long_hair,hair_colour,skin_tone,background"  # `faces.ATTRIBUTES` (torch-free here)
 
 
-def dcgan_options(image_size: int, channels: int, ngf: int, ndf: int) -> dict[str, Option]:
+def dcgan_options(image_size: int, channels: int, ngf: int, ndf: int, attribute_codes: str = "") -> dict[str, Option]:
     """DCGAN's options with the given defaults."""
     return {
         "image_size": Option(image_size, "output size in pixels: a power of two, 8 to 1024"),
@@ -22,6 +23,11 @@ def dcgan_options(image_size: int, channels: int, ngf: int, ndf: int) -> dict[st
         "latent_dim": Option(100, "size of the normal latent z", minimum=1),
         "ngf": Option(ngf, "generator width (channels of its last hidden layer)", minimum=1),
         "ndf": Option(ndf, "discriminator width (channels of its first layer)", minimum=1),
+        "attribute_codes": Option(attribute_codes, "attributes of labelled data (comma-separated) that the first latent "
+                                  "dimensions stand for in training (one each, its values in slices), so that each lies "
+                                  "along a straight line in z"),
+        "code_columns": Option("", "filled from the data when training starts: the coded attributes' label columns"),
+        "code_shares": Option("", "filled from the data when training starts: the coded attributes' value shares"),
     }
 
 
@@ -41,7 +47,7 @@ def register_models(register) -> None:
         task="unconditional-image",
         builder="gankit_plugins.dcgan.model:DCGAN",
         description="DCGAN for 64x64 RGB faces, with an attribute reader: arithmetic and vectors by attribute name",
-        options=dcgan_options(64, 3, FACES_WIDTH, FACES_WIDTH),
+        options=dcgan_options(64, 3, FACES_WIDTH, FACES_WIDTH, attribute_codes=FACE_CODES),
         default_dataset="faces",
         default_weights=str(WEIGHTS / "faces"),
         # without R1, D wins within 200 steps on these flat-coloured faces; DiffAugment halves the reader FID

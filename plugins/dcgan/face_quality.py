@@ -4,6 +4,7 @@
 - `vector_rates`: how often adding an attribute vector gives the attribute and keeps every other one.
 - `sample_rates`: each attribute value's share in samples against its share in held-out real faces.
 - `reader_fid`: Fréchet distance in the CNN reader's 128-d features to held-out real faces.
+- `code_agreement`: for a model with attributes coded in z, how often samples show the value their z codes.
 """
 
 from __future__ import annotations
@@ -115,6 +116,22 @@ def reader_fid(model, n: int = 2000, seed: int = 0) -> dict[str, float]:
             f"FID, reader features, {n} training faces vs the same held-out (floor)": frechet_distance(*stats(train[:n]), *real)}
 
 
+@torch.no_grad()
+def code_agreement(model, n: int = 1000, seed: int = 0) -> dict[str, float]:
+    """Share of `n` samples whose coded attributes (option attribute_codes) read as the slice their z falls in."""
+    gan = model.gan
+    if not gan.code_names:
+        return {}
+    z = gan.sample_latent(range(seed, seed + n))
+    reading = _readings(model.from_latents(z))
+    figures = {}
+    for i, (name, shares) in enumerate(zip(gan.code_names, gan.code_shares)):
+        coded = torch.bucketize(z[:, i].contiguous(), torch.special.ndtri(torch.tensor(shares).cumsum(0)[:-1]))
+        for kind, read in reading.items():
+            figures[f"z codes {name}: sample shows it, {kind}"] = float(read[name].eq(coded).float().mean())
+    return figures
+
+
 def face_attributes(model, data: str | None = None, n: int = 2000, seed: int = 0, data_root=None) -> dict[str, Any]:
     """The ``face-attributes`` metric: attribute shares against the data's and the reader FID (``faces`` models)."""
     return {**sample_rates(model, n, seed), **reader_fid(model, n, seed)}
@@ -128,4 +145,5 @@ def measure(model, runs: int = 50, vectors: int = 100, samples: int = 2000) -> d
     for name in BINARY:
         figures |= vector_rates(model, name, vectors)
     figures |= vector_rates(model, "glasses", vectors, keep_others=False)  # what taking the others out buys
+    figures |= code_agreement(model)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in (figures | face_attributes(model, n=samples)).items()}

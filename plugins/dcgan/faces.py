@@ -151,8 +151,11 @@ def make_faces(n: int, size: int = 64, seed: int = 0) -> tuple[torch.Tensor, tor
 
 
 def load(options: dict[str, Any], root: Any = None, n: int = DEFAULT_SIZE, seed: int = 0) -> TensorDataset:
-    """The data set at the model's ``image_size`` (greyscale when ``channels`` is 1): items are (image, labels)."""
+    """The data set at the model's ``image_size`` (greyscale when ``channels`` is 1): items are (image, labels);
+    `attribute_names` names the label columns and `attributes` holds them all."""
     images, labels = make_faces(n, options.get("image_size", 64), seed)
     if options.get("channels", 3) == 1:
         images = images.mean(1, keepdim=True)
-    return TensorDataset(images, labels)
+    dataset = TensorDataset(images, labels)
+    dataset.attribute_names, dataset.attributes = list(ATTRIBUTES), labels
+    return dataset

@@ -64,6 +64,8 @@ def register_models(register) -> None:
             "conditional": Option(False, "learn the data set's classes (the paper trains one model per class); "
                                   "then `--label NAME` picks one"),
             "class_names": Option("", "a conditional model's classes, '|'-separated (filled when training starts)"),
+            "class_loss": Option(0.0, "a conditional model's weight of AC-GAN's class loss: D also classifies the real "
+                                 "grids, and G's grids are pushed to be read as the class asked for (0: off)", minimum=0.0),
         },
         default_dataset="primitives",
         default_weights=str(WEIGHTS / "primitives"),

@@ -5,7 +5,8 @@ occupancy in [0, 1]. D mirrors it with LeakyReLU 0.2 and returns a logit; the tr
 batch accuracy is ≤ ``d_accuracy_threshold`` (the paper's 80%, the plugin's training default).
 
 The paper trains one GAN per object class; ``conditional`` folds them into one network that learns the data
-set's labels: G takes the class as a one-hot vector beside z, D scores it by projection (Miyato & Koyama 2018).
+set's labels: G takes the class as a one-hot vector beside z, D scores it by projection (Miyato & Koyama 2018),
+and with ``class_loss`` also classifies it (AC-GAN, `gankit.acgan`).
 Its condition is that one-hot vector (float, so that ``interpolate`` can walk from one class to another).
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor, nn
 
+from gankit.acgan import AuxiliaryClassifier
 from gankit.errors import GankitError
 from gankit.model import GANModel
 
@@ -56,7 +58,10 @@ class VoxelGenerator(nn.Module):
 
 
 class VoxelDiscriminator(nn.Module):
-    def __init__(self, ndf: int, size: int, classes: int = 0) -> None:
+    """3D-GAN's D; with `classes`, a projection of its features on the class's vector, and with `classify` also
+    the class logits from its last features (AC-GAN's auxiliary classifier)."""
+
+    def __init__(self, ndf: int, size: int, classes: int = 0, classify: bool = False) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Conv3d(1, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         width = ndf
@@ -67,6 +72,7 @@ class VoxelDiscriminator(nn.Module):
         self.main = nn.Sequential(*layers)
         if classes:
             self.embed = nn.Linear(classes, width, bias=False)  # one vector per class, projected on D's features
+        self.classify = nn.Linear(width * 4**3, classes) if classes and classify else None
 
     def features(self, x: Tensor) -> Tensor:
         """Activations before the last convolution, (N, C, 4, 4, 4)."""
@@ -80,10 +86,11 @@ class VoxelDiscriminator(nn.Module):
         if classes is None:
             return logits
         pooled = features.sum((2, 3, 4))
-        return logits + (self.embed(classes.to(pooled.dtype)) * pooled).sum(1, keepdim=True)
+        logits = logits + (self.embed(classes.to(pooled.dtype)) * pooled).sum(1, keepdim=True)
+        return logits if self.classify is None else torch.cat([logits, self.classify(features.flatten(1))], 1)
 
 
-class VoxelGAN(GANModel):
+class VoxelGAN(AuxiliaryClassifier, GANModel):
     """The ``voxel`` model: occupancy grids (N, 1, S, S, S) in [0, 1], optionally of a chosen class."""
 
     task = "voxel"
@@ -98,7 +105,7 @@ class VoxelGAN(GANModel):
         options, classes = self.options, len(self.class_names)
         self.generator = VoxelGenerator(options["latent_dim"], options["ngf"], options["grid_size"],
                                         options["upsample"], classes)
-        self.discriminator = VoxelDiscriminator(options["ndf"], options["grid_size"], classes)
+        self.discriminator = VoxelDiscriminator(options["ndf"], options["grid_size"], classes, options["class_loss"] > 0)
 
     @property
     def class_names(self) -> list[str]:
@@ -107,6 +114,8 @@ class VoxelGAN(GANModel):
 
     def prepare(self, dataset: Any) -> None:
         if not self.options["conditional"]:
+            if self.options["class_loss"] > 0:
+                raise GankitError("option class_loss applies to conditional models: add -o conditional=true")
             if self.class_names:
                 raise GankitError("option class_names is filled from the data when training starts: give "
                                   "-o conditional=true instead")
@@ -156,10 +165,17 @@ class VoxelGAN(GANModel):
         z = torch.stack([torch.rand(self.latent_shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
         return (z * 2 - 1) * truncation  # uniform in [-1, 1], as the paper; truncation shrinks towards 0
 
-    def draw_latent(self, n: int, device: torch.device) -> Tensor:
+    def draw_latent(self, n: int, device: torch.device, condition: Any = None) -> Tensor:
         if self.options["latent"] == "normal":
             return super().draw_latent(n, device)
         return torch.rand((n, *self.latent_shape), device=device) * 2 - 1
+
+    @property
+    def aux_weight(self) -> float:
+        return self.options["class_loss"]
+
+    def aux_loss(self, logits: Tensor, condition: Tensor) -> Tensor:
+        return nn.functional.cross_entropy(logits, condition.argmax(1))
 
     def discriminator_features(self, x: Tensor, condition: Any = None) -> Tensor:
         """D's activations before its last convolution, one row per grid (for `gankit probe`)."""
