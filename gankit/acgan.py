@@ -35,7 +35,7 @@ class AuxiliaryClassifier:
         return out[:, 0]
 
     def discriminator_loss(self, D: Discriminate, real: Tensor, fake: Tensor, condition: Any) -> tuple[Tensor, dict]:
-        real_logits = D(real, condition)
+        real_logits = D(real, condition)  # D's reading of the real samples, before D(fake) replaces aux_logits
         aux = self.aux_loss(self.aux_logits.float(), condition) if self.aux_weight and condition is not None else None
         loss, stats = losses.bce_discriminator_loss(real_logits, D(fake, condition))
         return (loss, stats) if aux is None else (loss + self.aux_weight * aux, {**stats, "aux_D": aux.detach()})

@@ -123,12 +123,11 @@ def code_agreement(model, n: int = 1000, seed: int = 0) -> dict[str, float]:
     if not gan.code_names:
         return {}
     z = gan.sample_latent(range(seed, seed + n))
-    reading = _readings(model.from_latents(z))
+    reading, coded = _readings(model.from_latents(z)), gan.coded_values(z)
     figures = {}
-    for i, (name, shares) in enumerate(zip(gan.code_names, gan.code_shares)):
-        coded = torch.bucketize(z[:, i].contiguous(), torch.special.ndtri(torch.tensor(shares).cumsum(0)[:-1]))
+    for i, name in enumerate(gan.code_names):
         for kind, read in reading.items():
-            figures[f"z codes {name}: sample shows it, {kind}"] = float(read[name].eq(coded).float().mean())
+            figures[f"z codes {name}: sample shows it, {kind}"] = float(read[name].eq(coded[:, i]).float().mean())
     return figures
 
 

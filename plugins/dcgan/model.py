@@ -4,13 +4,12 @@ G: latent (N, z, 1, 1) → 4×4 → … → size×size through stride-2 transpos
 ReLU, tanh output. D mirrors it with stride-2 convolutions, BatchNorm (not on the first layer) and
 LeakyReLU(0.2), ending in one logit (its sigmoid is D's probability that the image is real).
 
-Attribute codes (option ``attribute_codes``): while training, the first latent dimensions stand for named binary
-attributes of labelled data — dimension i is above a threshold exactly when the real image the batch pairs it with
-has attribute i, the threshold leaving the data's share of the attribute above it — and D also classifies the
-attributes of real images, G being pushed to have its samples classified as their codes say (AC-GAN, Odena et al.
-2017), so G learns to draw attribute i where z_i is high. G stays a plain DCGAN of z: sampling draws z ~ N(0, I),
-and latent arithmetic and attribute vectors find the attributes along straight lines (semi-supervised latent codes,
-as in Spurr et al. 2017's ss-InfoGAN).
+Attribute codes (option ``attribute_codes``): while training, latent dimension i stands for attribute i of
+labelled data — it is drawn from the slice of the normal that stands for the real image's value, the values in
+order from low to high, each slice holding the value's share in the data — and D also classifies the attributes
+of real images, G being pushed to have its samples classified as their codes say (AC-GAN, Odena et al. 2017).
+G stays a plain DCGAN of z: sampling draws z ~ N(0, I), and latent arithmetic and attribute vectors find the
+attributes along straight lines (semi-supervised latent codes, as in Spurr et al. 2017's ss-InfoGAN).
 """
 
 from __future__ import annotations
@@ -161,6 +160,11 @@ class DCGAN(AuxiliaryClassifier, GANModel):
             low, high = edges[condition[:, i]], edges[condition[:, i] + 1]
             z[:, i] = ndtri((low + torch.rand(n, device=device) * (high - low)).clamp(1e-6, 1 - 1e-6))
         return z
+
+    def coded_values(self, z: Tensor) -> Tensor:
+        """The value each coded attribute has in latents `z` (N, len(code_names)): the slice z_i falls in."""
+        return torch.stack([torch.bucketize(z[:, i].contiguous(), ndtri(torch.tensor(shares[:-1]).cumsum(0)))
+                            for i, shares in enumerate(self.code_shares)], 1)
 
     def generate(self, latent: Tensor, condition: Any = None) -> Tensor:
         """G(z): the labels a coded model trains with are already in z."""
