@@ -23,7 +23,7 @@ from gankit.model import GANModel
 from gankit.registry import get_registry
 from gankit.resolve import locate
 from gankit.sampling import slerp
-from gankit.specs import ModelSpec
+from gankit.specs import PER_GROUP, VECTOR_SAMPLES, ModelSpec
 
 MAX_SEED = 2**63 - 1
 
@@ -131,7 +131,7 @@ class Model:
             self._attributes = Attributes(self)
         return self._attributes
 
-    def seeds_with(self, attributes: str | Sequence[str], count: int = 3, start: int = 0, truncation: float = 1.0,
+    def seeds_with(self, attributes: str | Sequence[str], count: int = PER_GROUP, start: int = 0, truncation: float = 1.0,
                    **inputs: Any) -> list[int]:
         """The first `count` seeds from `start` on whose samples the attribute reader finds with exactly the binary
         `attributes` (``"glasses,beard"``, a list of names, or ``"none"``) and none of the others: arithmetic groups."""
@@ -141,7 +141,7 @@ class Model:
         return self.attributes.find_seeds(names, count, start, truncation, **self.check_inputs(inputs))
 
     def add_attribute(self, name: str, seed: int = 0, strengths: Sequence[float] = (0, 0.5, 1, 1.5, 2),
-                      samples: int = 2000, truncation: float = 1.0, keep_others: bool = True, **inputs: Any) -> Tensor:
+                      samples: int = VECTOR_SAMPLES, truncation: float = 1.0, keep_others: bool = True, **inputs: Any) -> Tensor:
         """Seed's sample moved along `name`'s attribute vector (`Attributes.vector`, estimated from `samples` seeded
         samples; with `keep_others`, orthogonal to the other attributes' vectors) by each of `strengths` (negative
         removes it): one sample per strength."""

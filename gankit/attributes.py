@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from gankit.errors import GankitError
-from gankit.specs import import_object
+from gankit.specs import PER_GROUP, VECTOR_SAMPLES, import_object
 
 if TYPE_CHECKING:
     from gankit.api import Model
@@ -71,7 +71,7 @@ class Attributes:
         """The reading of the samples of consecutive `seeds`."""
         return self.read(self.model.generate(len(seeds), seed=seeds.start, truncation=truncation, **inputs))
 
-    def find_seeds(self, names: frozenset[str], count: int = 3, start: int = 0, truncation: float = 1.0,
+    def find_seeds(self, names: frozenset[str], count: int = PER_GROUP, start: int = 0, truncation: float = 1.0,
                    limit: int = SEARCH_LIMIT, **inputs: Any) -> list[int]:
         """The first `count` seeds from `start` on whose samples have exactly the binary attributes `names`."""
         if count < 1:
@@ -86,7 +86,7 @@ class Attributes:
         raise GankitError(f"only {len(found)} of seeds {start}…{start + limit - 1} make samples with exactly {label!r} "
                           f"(wanted {count}); ask for fewer (--per-group) or another combination")
 
-    def vector(self, name: str, n: int = 2000, truncation: float = 1.0, keep_others: bool = True,
+    def vector(self, name: str, n: int = VECTOR_SAMPLES, truncation: float = 1.0, keep_others: bool = True,
                **inputs: Any) -> Tensor:
         """Mean latent of samples with binary attribute `name` minus the mean of those without (seeds 0…n-1).
 

@@ -10,9 +10,11 @@ import torch
 from PIL import Image
 
 import gankit
+from gankit.specs import PER_GROUP
 from gankit.training import train
 from gankit_plugins.dcgan import FACE_CODES, WEIGHTS
-from gankit_plugins.dcgan.face_quality import arithmetic_rates, code_agreement, expected, sample_rates, vector_rates
+from gankit_plugins.dcgan.face_quality import (arithmetic_rates, code_agreement, drawn_edit_rates, expected,
+                                                sample_rates, vector_rates)
 from gankit_plugins.dcgan.face_reader import load_reader
 from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, draw_face, make_faces
 from tests.conftest import assert_one_line_error, run_gankit
@@ -49,6 +51,10 @@ def test_attribute_readers_read_held_out_faces(kind, bar):
     reading = load_reader(kind).read(images)
     for i, name in enumerate(ATTRIBUTES):
         assert reading[name].eq(labels[:, i]).float().mean() >= bar, name
+    # faces drawn again with glasses: the ceiling of the card's vector figures (the CNN keeps every other attribute)
+    redrawn = drawn_edit_rates("glasses", n=200)
+    assert redrawn[f"drawn faces, +glasses: gains glasses, {kind}"] >= bar
+    assert redrawn[f"drawn faces, +glasses: keeps all other attributes, {kind}"] >= (0.98 if kind == "cnn" else 0.8)
 
 
 def write_celeba(root, n: int = 32):
@@ -115,7 +121,7 @@ def test_arithmetic_by_attribute_names_picks_matching_seeds_and_writes_the_pictu
     reader = faces_model.attributes
     for label, want in (("A = glasses,beard", {"glasses", "beard"}), ("C = smile", {"smile"})):
         seeds = [int(s) for s in lines[label].split(", ")]
-        assert len(seeds) == 3
+        assert len(seeds) == PER_GROUP
         reading = reader.read(faces_model.generate(1, seed=seeds[0]))
         assert {name for name in BINARY if reading[name][0] == 1} == want
     assert Image.open(tmp_path / "x.png").size == (4 * 66 + 2, 2 * 66 + 2)
@@ -124,14 +130,13 @@ def test_arithmetic_by_attribute_names_picks_matching_seeds_and_writes_the_pictu
 
 
 def test_arithmetic_results_have_the_attributes_the_equation_asks_for(faces_model):
-    """The bundled weights' level (the card has all equations on 50 runs: 74% / 74% all right for this one; the
-    issue's bar, 70%, is unmet for the glasses example): random samples have all three one time in eight."""
-    assert expected(("glasses,beard", "beard", "smile")) == {"beard": 0, "glasses": 1, "smile": 1}
-    equation = ("smile,long_hair", "smile", "glasses")
+    """The issue's bar on 20 of the card's 50 runs: all three right in 70% (random samples: one time in eight)."""
+    equation = ("glasses,beard", "beard", "smile")
+    assert expected(equation) == {"beard": 0, "glasses": 1, "smile": 1}
     rates = arithmetic_rates(faces_model, equation, runs=20)
     for kind in ("cnn", "descriptors"):
-        assert rates[f"smile,long_hair - smile + glasses: glasses yes, {kind}"] >= 0.7, rates
-        assert rates[f"smile,long_hair - smile + glasses: all 3 right, {kind}"] >= 0.55, rates
+        assert rates[f"glasses,beard - beard + smile: glasses yes, {kind}"] >= 0.8, rates
+        assert rates[f"glasses,beard - beard + smile: all 3 right, {kind}"] >= 0.7, rates
 
 
 def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_model, tmp_path):
@@ -144,12 +149,12 @@ def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_mod
     for kind in ("cnn", "descriptors"):
         assert kept[f"+glasses x2: gains glasses, {kind}"] >= 0.8, kept
         all_kept = kept[f"+glasses x2: keeps all other attributes, {kind}"]
-        # taking the other attributes' directions out keeps them more often (card, 100 samples: 63% / 53% vs 57% / 44%)
-        assert all_kept >= 0.4 and all_kept >= plain[f"+glasses x2 (plain vector): keeps all other attributes, {kind}"] - 0.05
+        # taking the other attributes' directions out keeps them more often (card, 100 samples: 75% / 65% vs 59% / 54%)
+        assert all_kept >= 0.55 and all_kept >= plain[f"+glasses x2 (plain vector): keeps all other attributes, {kind}"] - 0.05, (kept, plain)
 
 
 def test_samples_show_every_attribute_value(faces_model):
-    # every value occurs, each near the data's share (the bar: within 10 points; 7.7 on the card's 2,000 samples)
+    # every value occurs, each near the data's share (the bar: within 10 points; 4.6 on the card's 2,000 samples)
     assert sample_rates(faces_model, n=500, held_out=1000)["largest gap to the data's share (points)"] <= 10
     agreement = code_agreement(faces_model, n=200)  # z's coded glasses dimension decides the glasses
     assert min(agreement[f"z codes glasses: sample shows it, {kind}"] for kind in ("cnn", "descriptors")) >= 0.9, agreement

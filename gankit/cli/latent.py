@@ -11,6 +11,7 @@ import click
 from gankit.cli.base import device_option, load_model, model_command, truncation_option
 from gankit.cli.sampling import TASK_HELP, inputs_and_writer_options, task_params
 from gankit.errors import GankitError
+from gankit.specs import PER_GROUP, VECTOR_SAMPLES
 
 SEEDS = re.compile(r"[\d\s,-]+")
 
@@ -43,7 +44,7 @@ GROUP_HELP = "e.g. 1,4,9 or 10-14; or attribute names, e.g. glasses,beard ('none
 @click.option("--a", "a", required=True, help="Group A: seeds, " + GROUP_HELP)
 @click.option("--b", "b", required=True, help="Group B (subtracted): seeds or attributes.")
 @click.option("--c", "c", required=True, help="Group C (added): seeds or attributes.")
-@click.option("--per-group", type=int, default=3, show_default=True, help="Seeds per group named by attributes.")
+@click.option("--per-group", type=int, default=PER_GROUP, show_default=True, help="Seeds per group named by attributes.")
 @click.option("--search-from", type=int, default=0, show_default=True,
               help="Seed where the search for attribute groups starts (another value, other groups).")
 @truncation_option
@@ -103,7 +104,7 @@ def parse_strengths(text: str, steps: int) -> list[float]:
 @click.option("--strength", default="0..2", show_default=True,
               help="Range of strengths A..B, in lengths of the attribute vector (one number B: 0..B).")
 @click.option("--steps", type=int, default=5, show_default=True, help="Pictures in the strip, ends included.")
-@click.option("--samples", type=int, default=2000, show_default=True,
+@click.option("--samples", type=int, default=VECTOR_SAMPLES, show_default=True,
               help="Seeded samples (seeds 0…N-1) the attribute vector is estimated from.")
 @click.option("--keep-others/--no-keep-others", default=True, show_default=True,
               help="Take the other attributes' directions out of the vector (keeping its length), so that they "

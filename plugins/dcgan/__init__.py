@@ -26,6 +26,8 @@ def dcgan_options(image_size: int, channels: int, ngf: int, ndf: int, attribute_
         "attribute_codes": Option(attribute_codes, "attributes of labelled data (comma-separated) that the first latent "
                                   "dimensions stand for in training (one each, its values in slices), so that each lies "
                                   "along a straight line in z"),
+        "code_loss": Option(1.0, "weight of the coded attributes' loss (AC-GAN): D also reads them from real images, "
+                            "and G's images are pushed to be read as their z codes", minimum=0.0),
         "code_columns": Option("", "filled from the data when training starts: the coded attributes' label columns"),
         "code_shares": Option("", "filled from the data when training starts: the coded attributes' value shares"),
     }

@@ -1,7 +1,8 @@
 """How well a faces model draws and steers attributes, judged by both readers: the figures of dcgan-faces' card.
 
 - `arithmetic_rates`: how often ``A − B + C`` on groups named by attributes has the attributes the sum implies.
-- `vector_rates`: how often adding an attribute vector gives the attribute and keeps every other one.
+- `vector_rates`: how often adding an attribute vector gives the attribute and keeps every other one
+  (`drawn_edit_rates`: the same figures for faces drawn without and with the attribute, the readers' ceiling).
 - `sample_rates`: each attribute value's share in samples against its share in held-out real faces.
 - `reader_fid`: Fréchet distance in the CNN reader's 128-d features to held-out real faces.
 - `code_agreement`: for a model with attributes coded in z, how often samples show the value their z codes.
@@ -17,8 +18,9 @@ import torch
 from torch import Tensor
 
 from gankit.metrics.stats import frechet_distance
+from gankit.specs import PER_GROUP
 from gankit_plugins.dcgan.face_reader import READERS, Reader, load_reader
-from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, make_faces
+from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, draw_face, make_faces, random_labels
 
 EQUATIONS = (("glasses,beard", "beard", "smile"), ("smile,long_hair", "smile", "glasses"),
              ("beard", "none", "glasses,long_hair"))
@@ -43,7 +45,7 @@ def _readings(samples: Tensor) -> dict[str, dict[str, Tensor]]:
     return {kind: reader(kind).read(samples) for kind in READERS}
 
 
-def arithmetic_rates(model, equation: tuple[str, str, str], runs: int = 50, per_group: int = 3) -> dict[str, float]:
+def arithmetic_rates(model, equation: tuple[str, str, str], runs: int = 50, per_group: int = PER_GROUP) -> dict[str, float]:
     """Share of `runs` results (groups searched from different seeds) with each expected attribute, and with all."""
     results = []
     for run in range(runs):
@@ -74,8 +76,25 @@ def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 2
     seeds = seeds[:n]
     pairs = [model.add_attribute(name, s, [0.0, strength], keep_others=keep_others) for s in seeds]
     before, after = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
+    return _edit_rates(f"+{name} x{strength:g}" + ("" if keep_others else " (plain vector)"), name, before, after)
+
+
+def drawn_edit_rates(name: str = "glasses", n: int = 1000, seed: int = HELD_OUT_SEED) -> dict[str, float]:
+    """`vector_rates`' figures for `n` drawn faces without `name` and the same faces drawn with it: how far the
+    readers themselves let a perfect edit score (what the readers get wrong, not what a model does)."""
+    labels = np.random.default_rng(seed)
+    before, after = [], []
+    for k in range(n):
+        row = random_labels(labels) | {name: 0}
+        before.append(draw_face(row, np.random.default_rng((seed, k))))  # the same jitter for both
+        after.append(draw_face(row | {name: 1}, np.random.default_rng((seed, k))))
+    faces = (torch.from_numpy(np.stack(x)).permute(0, 3, 1, 2).float().div(127.5).sub(1) for x in (before, after))
+    return _edit_rates(f"drawn faces, +{name}", name, *faces)
+
+
+def _edit_rates(edit: str, name: str, before: Tensor, after: Tensor) -> dict[str, float]:
+    """By each reader: the share of `after` with `name`, and the share with every other attribute as in `before`."""
     figures: dict[str, float] = {}
-    edit = f"+{name} x{strength:g}" + ("" if keep_others else " (plain vector)")
     for kind in READERS:
         old, new = reader(kind).read(before), reader(kind).read(after)
         others = [a for a in ATTRIBUTES if a != name]
@@ -144,5 +163,6 @@ def measure(model, runs: int = 50, vectors: int = 100, samples: int = 2000) -> d
     for name in BINARY:
         figures |= vector_rates(model, name, vectors)
     figures |= vector_rates(model, "glasses", vectors, keep_others=False)  # what taking the others out buys
+    figures |= drawn_edit_rates("glasses")  # the readers' own ceiling for the vector figures
     figures |= code_agreement(model)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in (figures | face_attributes(model, n=samples)).items()}

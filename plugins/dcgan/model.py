@@ -96,6 +96,10 @@ class DCGAN(AuxiliaryClassifier, GANModel):
         self.discriminator = Discriminator(size, channels, options["ndf"], self.code_outputs())
         self.apply(init_weights)
 
+    @property
+    def aux_weight(self) -> float:
+        return self.options["code_loss"]
+
     def code_outputs(self) -> int:
         """How many logits D's auxiliary classifier has: one per value of each coded attribute (0 before `prepare`)."""
         return sum(len(s) for s in self.code_shares) if self.options["code_shares"] else 0
