@@ -28,6 +28,8 @@ NONE = "none"
 SEARCH_LIMIT = 20_000
 """The most seeds read while looking for one group."""
 CHUNK = 256
+MAIN_SPAN = 0.25
+"""The other attributes' principal axes a kept vector is made orthogonal to: those this share of the first's weight."""
 
 
 class Attributes:
@@ -91,9 +93,9 @@ class Attributes:
         """Mean latent of samples with binary attribute `name` minus the mean of those without (seeds 0…n-1).
 
         With `keep_others`, the part of it along the other attributes' vectors (for each value of each other
-        attribute, the mean latent of samples with that value minus the mean of the rest) is taken out and the rest
-        stretched back to its length, so that following it changes them less: InterFaceGAN's conditional
-        manipulation (Shen et al. 2020), with mean differences as the attributes' directions.
+        attribute, the mean latent of samples with that value minus the mean of the rest; their main span, see
+        `_without`) is taken out and the rest stretched back to its length, so that following it changes them less:
+        InterFaceGAN's conditional manipulation (Shen et al. 2020), with mean differences as the directions.
         """
         names = self.parse([name])
         if len(names) != 1:
@@ -141,11 +143,16 @@ def _difference(latents: Tensor, mask: Tensor) -> Tensor | None:
 
 
 def _without(vector: Tensor, directions: list[Tensor]) -> Tensor | None:
-    """`vector` with its projection on the span of `directions` taken out, as long as it was; None if nothing is
-    left (few samples: their latents' differences span little)."""
+    """`vector` with its projection on the main span of `directions` taken out, as long as it was; None if nothing
+    is left (few samples: their latents' differences span little).
+
+    The main span: the directions' principal axes down to `MAIN_SPAN` of the first one's weight. A many-valued
+    attribute's value directions are nearly dependent (a middle value's is mostly sampling noise); their whole span
+    would also take out much of `vector` itself (dcgan-faces' long-hair vector added long hair to 36% of faces)."""
     if not directions:
         return vector
-    basis, _ = torch.linalg.qr(torch.stack([d.flatten() for d in directions], 1))
+    axes, weights, _ = torch.linalg.svd(torch.stack([d.flatten() for d in directions], 1), full_matrices=False)
+    basis = axes[:, weights > MAIN_SPAN * weights[0]]
     flat = vector.flatten()
     rest = flat - basis @ (basis.T @ flat)
     if rest.norm() < 1e-3 * flat.norm():

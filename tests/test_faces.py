@@ -149,7 +149,7 @@ def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_mod
     for kind in ("cnn", "descriptors"):
         assert kept[f"+glasses x2: gains glasses, {kind}"] >= 0.8, kept
         all_kept = kept[f"+glasses x2: keeps all other attributes, {kind}"]
-        # taking the other attributes' directions out keeps them more often (card, 100 samples: 75% / 65% vs 59% / 54%)
+        # taking the other attributes' directions out keeps them more often (card, 100 samples: 73% / 60% vs 59% / 54%)
         assert all_kept >= 0.55 and all_kept >= plain[f"+glasses x2 (plain vector): keeps all other attributes, {kind}"] - 0.05, (kept, plain)
 
 
@@ -175,7 +175,7 @@ def test_attribute_mistakes_are_one_line_errors(cli, faces_model, tmp_path):
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--remove", "beard"), "one of --add")
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--strength", "lots"), "--strength")
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "hair_colour"), "hair_colour")
-    assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--samples", 12), "nothing of 'glasses'",
+    assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--samples", 2), "read the same for 'glasses'",
                           "more samples")
     with pytest.raises(gankit.GankitError, match="only .* of seeds 0…255"):
         faces_model.attributes.find_seeds(frozenset(BINARY), count=200, limit=256)
