@@ -20,7 +20,7 @@ from torch import Tensor
 from gankit.metrics.stats import frechet_distance
 from gankit.specs import PER_GROUP
 from gankit_plugins.dcgan.face_reader import READERS, Reader, load_reader
-from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, draw_face, make_faces, random_labels
+from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, draw_face, make_faces, random_labels, to_tensor
 
 EQUATIONS = (("glasses,beard", "beard", "smile"), ("smile,long_hair", "smile", "glasses"),
              ("beard", "none", "glasses,long_hair"))
@@ -88,8 +88,7 @@ def drawn_edit_rates(name: str = "glasses", n: int = 1000, seed: int = HELD_OUT_
         row = random_labels(labels) | {name: 0}
         before.append(draw_face(row, np.random.default_rng((seed, k))))  # the same jitter for both
         after.append(draw_face(row | {name: 1}, np.random.default_rng((seed, k))))
-    faces = (torch.from_numpy(np.stack(x)).permute(0, 3, 1, 2).float().div(127.5).sub(1) for x in (before, after))
-    return _edit_rates(f"drawn faces, +{name}", name, *faces)
+    return _edit_rates(f"drawn faces, +{name}", name, to_tensor(np.stack(before)), to_tensor(np.stack(after)))
 
 
 def _edit_rates(edit: str, name: str, before: Tensor, after: Tensor) -> dict[str, float]:

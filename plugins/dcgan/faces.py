@@ -146,8 +146,12 @@ def make_faces(n: int, size: int = 64, seed: int = 0) -> tuple[torch.Tensor, tor
 
     arrays = cached_arrays(f"faces-v{VERSION}-n{n}-s{size}-seed{seed}.npz", draw)
     images, labels = arrays["images"], arrays["labels"]
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(127.5).sub_(1)
-    return x, torch.from_numpy(labels)
+    return to_tensor(images), torch.from_numpy(labels)
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """Drawn faces, (n, size, size, 3) uint8, as the GAN and the readers take them: (n, 3, size, size) in [-1, 1]."""
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(127.5).sub_(1)
 
 
 def load(options: dict[str, Any], root: Any = None, n: int = DEFAULT_SIZE, seed: int = 0) -> TensorDataset:
