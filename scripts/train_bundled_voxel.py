@@ -47,6 +47,10 @@ RECIPES = {  # name: (model options, training options) over the plugin's
     "conditional, lr 5e-4": ({"conditional": True}, {"lr_g": 5e-4, "lr_d": 5e-4}),
     "conditional, ngf 32, ndf 32, lr_g 1e-3": ({"conditional": True, "ngf": 32, "ndf": 32}, {"lr_g": 1e-3}),
     "conditional, class loss 1": ({"conditional": True, "class_loss": 1.0}, {}),
+    "conditional, class loss 1, D always updated, lr 1e-3": ({"conditional": True, "class_loss": 1.0},
+                                                             {"d_accuracy_threshold": 1.0, "lr_g": 1e-3}),
+    "conditional, class loss 1, ndf 32, D always updated, lr_g 5e-4": ({"conditional": True, "class_loss": 1.0, "ndf": 32},
+                                                                       {"d_accuracy_threshold": 1.0, "lr_g": 5e-4}),
 }
 BUNDLED = "conditional"
 """The recipe of the bundled weights."""
@@ -75,6 +79,8 @@ def measure(model, n: int) -> dict:
     for kind in JUDGES:
         read = read_shapes(fake, load_judge(kind))
         figures[f"read with p >= 0.9 by the {kind} classifier"] = round(read["confident"], 4)
+        figures[f"held-out primitives read with p >= 0.9 by the {kind} classifier (the ceiling)"] = round(
+            read_shapes(real, load_judge(kind))["confident"], 4)
         figures[f"class shares ({kind} classifier)"] = ", ".join(f"{k} {v:.1%}" for k, v in read["class_shares"].items())
     names = model.gan.class_names
     if names:  # a conditional model: is each class what --label asks for?
