@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 import gankit
 from bundled import export, remeasure, train_run
+from gankit.images import from_uint8
 from gankit.training import train
 from gankit.metrics.stats import RunningStats, frechet_distance
 from gankit_plugins.stackgan import WEIGHTS
@@ -48,7 +49,7 @@ def reader_fid(images: torch.Tensor, real: torch.Tensor) -> float:
 
 def measure(model, n: int) -> dict:
     images, captions, _ = make_shapes(n, 64, seed=7)  # held out: other seed than training
-    real = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    real = from_uint8(images)
     stage2 = torch.cat([model.generate(1, seed=i, text=c) for i, c in enumerate(captions)])
     stage1 = torch.cat([model.generate(1, seed=i, text=c, stage=1) for i, c in enumerate(captions)])
     upscaled = F.interpolate(stage1, size=64, mode="bilinear", align_corners=False)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from gankit.images import from_uint8
 from gankit_plugins.stackgan.descriptors import descriptors
 from gankit_plugins.stackgan.reader import DESCRIPTOR_WEIGHTS, WEIGHTS, DescriptorReader, ShapesReader, read, roughen
 from gankit_plugins.stackgan.shapes import ATTRIBUTES, make_shapes
@@ -26,7 +27,7 @@ from gankit_plugins.stackgan.shapes import ATTRIBUTES, make_shapes
 
 def tensors(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     images, _, labels = make_shapes(n, 64, seed=seed, seen_only=False)
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1), torch.from_numpy(labels)
+    return from_uint8(images), torch.from_numpy(labels)
 
 
 def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:

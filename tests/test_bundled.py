@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 import gankit
+from gankit.images import from_uint8
 from gankit_plugins.dcgan import WEIGHTS
 from gankit_plugins.dcgan.classifier import digit_quality, load_classifier
 from gankit_plugins.dcgan.digits import make_digits
@@ -80,7 +81,7 @@ def test_shapes_readers_read_held_out_shapes(judge):
     from gankit_plugins.stackgan.shapes import ATTRIBUTES, make_shapes
 
     images, _, labels = make_shapes(600, 64, seed=303, seen_only=False)  # trained on seed 101
-    clean = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    clean = from_uint8(images)
     for pictures in (clean, roughen(clean, torch.Generator().manual_seed(5))):
         got = read(pictures, load_reader(judge))
         for j, name in enumerate(ATTRIBUTES):

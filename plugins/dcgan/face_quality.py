@@ -17,10 +17,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gankit.images import from_uint8
 from gankit.metrics.stats import frechet_distance
 from gankit.specs import PER_GROUP
 from gankit_plugins.dcgan.face_reader import READERS, Reader, load_reader
-from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, draw_face, make_faces, random_labels, to_tensor
+from gankit_plugins.dcgan.faces import ATTRIBUTES, BINARY, draw_face, make_faces, random_labels
 
 EQUATIONS = (("glasses,beard", "beard", "smile"), ("smile,long_hair", "smile", "glasses"),
              ("beard", "none", "glasses,long_hair"))
@@ -88,7 +89,7 @@ def drawn_edit_rates(name: str = "glasses", n: int = 1000, seed: int = HELD_OUT_
         row = random_labels(labels) | {name: 0}
         before.append(draw_face(row, np.random.default_rng((seed, k))))  # the same jitter for both
         after.append(draw_face(row | {name: 1}, np.random.default_rng((seed, k))))
-    return _edit_rates(f"drawn faces, +{name}", name, to_tensor(np.stack(before)), to_tensor(np.stack(after)))
+    return _edit_rates(f"drawn faces, +{name}", name, from_uint8(np.stack(before)), from_uint8(np.stack(after)))
 
 
 def _edit_rates(edit: str, name: str, before: Tensor, after: Tensor) -> dict[str, float]:

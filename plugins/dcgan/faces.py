@@ -15,6 +15,7 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import TensorDataset
 
+from gankit.images import from_uint8
 from gankit.io import cached_arrays
 
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -146,12 +147,7 @@ def make_faces(n: int, size: int = 64, seed: int = 0) -> tuple[torch.Tensor, tor
 
     arrays = cached_arrays(f"faces-v{VERSION}-n{n}-s{size}-seed{seed}.npz", draw)
     images, labels = arrays["images"], arrays["labels"]
-    return to_tensor(images), torch.from_numpy(labels)
-
-
-def to_tensor(images: np.ndarray) -> torch.Tensor:
-    """Drawn faces, (n, size, size, 3) uint8, as the GAN and the readers take them: (n, 3, size, size) in [-1, 1]."""
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(127.5).sub_(1)
+    return from_uint8(images), torch.from_numpy(labels)
 
 
 def load(options: dict[str, Any], root: Any = None, n: int = DEFAULT_SIZE, seed: int = 0) -> TensorDataset:
