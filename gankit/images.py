@@ -44,7 +44,7 @@ def to_uint8(images: Tensor) -> np.ndarray:
 
 def from_uint8(images: np.ndarray) -> Tensor:
     """(N, H, W, C) uint8 → (N, C, H, W) float in [-1, 1]: the inverse of `to_uint8`."""
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(127.5).sub_(1)
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div(127.5).sub(1)
 
 
 def grid(images: Tensor, nrow: int | None = None, padding: int = 2) -> Image.Image:

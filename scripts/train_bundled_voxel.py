@@ -77,10 +77,11 @@ def measure(model, n: int) -> dict:
         figures[f"FID, voxel features ({label})"] = round(fid(extractor, real, grids), 3)
     figures["FID, voxel features (training primitives: the floor)"] = round(fid(extractor, real, train_shapes), 3)
     for kind in JUDGES:
-        read = read_shapes(fake, load_judge(kind))
+        judge = load_judge(kind)
+        read = read_shapes(fake, judge)
         figures[f"read with p >= 0.9 by the {kind} classifier"] = round(read["confident"], 4)
         figures[f"held-out primitives read with p >= 0.9 by the {kind} classifier (the ceiling)"] = round(
-            read_shapes(real, load_judge(kind))["confident"], 4)
+            read_shapes(real, judge)["confident"], 4)
         figures[f"class shares ({kind} classifier)"] = ", ".join(f"{k} {v:.1%}" for k, v in read["class_shares"].items())
     names = model.gan.class_names
     if names:  # a conditional model: is each class what --label asks for?

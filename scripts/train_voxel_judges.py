@@ -1,7 +1,8 @@
 """Train the two primitive classifiers shipped with the voxel plugin (the judges of generated shapes), and check them.
 
     python scripts/train_voxel_judges.py                  # both: about 35 minutes on 2 CPU cores
-    python scripts/train_voxel_judges.py --only cnn       # one of them (cnn, descriptors)
+    python scripts/train_voxel_judges.py --only cnn       # one of them (cnn, descriptors; the descriptor MLP
+                                                          # alone draws other random numbers than in a full run)
 
 Both learn the `primitives` train split at 32³, half of each batch roughened to look generated
 (`classifier.roughen`), and are scored on its held-out `test` split (another seed stream), clean and roughened;
@@ -89,7 +90,7 @@ def train_descriptor_mlp(x: torch.Tensor, y: torch.Tensor, test_x: torch.Tensor,
         opt.step()
         schedule.step()
     print(f"descriptor MLP: loss {loss.item():.4f}, held-out accuracy {accuracy(model, test_x, test_y):.2%}, "
-              f"read with p >= 0.9 {confident(model, test_x):.1%}", flush=True)
+          f"read with p >= 0.9 {confident(model, test_x):.1%}", flush=True)
     return model
 
 
