@@ -66,6 +66,9 @@ def register_models(register) -> None:
             "class_names": Option("", "a conditional model's classes, '|'-separated (filled when training starts)"),
             "class_loss": Option(0.0, "a conditional model's weight of AC-GAN's class loss: D also classifies the real "
                                  "grids, and G's grids are pushed to be read as the class asked for (0: off)", minimum=0.0),
+            "target_blur": Option(0.0, "show D the real grids smoothed by a Gaussian of this many voxels (their 0.5 "
+                                  "level stays near the surface; a smooth field G's sigmoid can match; 0: off)",
+                                  minimum=0.0, maximum=4.0),
         },
         default_dataset="primitives",
         default_weights=str(WEIGHTS / "primitives"),

@@ -39,6 +39,21 @@ def upsampling(cin: int, cout: int, mode: str, bias: bool = False) -> list[nn.Mo
     return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv3d(cin, cout, 3, 1, 1, bias=bias)]
 
 
+def blur(grids: Tensor, sigma: float) -> Tensor:
+    """`grids` (N, 1, S, S, S) smoothed by a Gaussian of `sigma` voxels, one axis at a time (edges replicated)."""
+    radius = max(1, round(3 * sigma))
+    taps = torch.arange(-radius, radius + 1, dtype=grids.dtype, device=grids.device)
+    kernel = torch.exp(-taps**2 / (2 * sigma**2))
+    kernel = kernel / kernel.sum()
+    for axis in range(3):
+        shape = [1, 1, 1, 1, 1]
+        shape[2 + axis] = kernel.numel()
+        padding = [0] * 6
+        padding[2 * (2 - axis) : 2 * (2 - axis) + 2] = [radius, radius]
+        grids = nn.functional.conv3d(nn.functional.pad(grids, padding, mode="replicate"), kernel.view(shape))
+    return grids
+
+
 class VoxelGenerator(nn.Module):
     def __init__(self, latent_dim: int, ngf: int, size: int, upsample: str = "transposed", classes: int = 0) -> None:
         super().__init__()
@@ -128,10 +143,9 @@ class VoxelGAN(AuxiliaryClassifier, GANModel):
         self.build_networks()  # sized for the classes
 
     def split_batch(self, batch: Any) -> tuple[Tensor, Any]:
-        if not self.class_names:
-            return super().split_batch(batch)
-        real, labels = batch
-        return real, self.one_hot(labels)
+        real, condition = super().split_batch(batch) if not self.class_names else (batch[0], self.one_hot(batch[1]))
+        sigma = self.options["target_blur"]
+        return (blur(real, sigma) if sigma > 0 else real), condition
 
     def one_hot(self, labels: Tensor) -> Tensor:
         return nn.functional.one_hot(labels.long(), len(self.class_names)).float()
