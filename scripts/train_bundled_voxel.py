@@ -164,8 +164,7 @@ def card_note(samples: int) -> str:
             "--label torus`) with AC-GAN's class loss; D is updated at every step, not only while <= 80% accurate, "
             "so that it keeps learning the classes over a long run; D sees the real grids blurred by a 1-voxel "
             "Gaussian (-o target_blur=1), a smooth field G's sigmoid can match, which keeps the long run's shapes "
-            "smooth instead of jagged; G's learning rate is 1e-3, both decayed linearly to 0 over 16,000 steps"
-            )
+            "smooth instead of jagged; G's learning rate is 1e-3, both decayed linearly to 0 over 16,000 steps")
 
 
 if __name__ == "__main__":

@@ -45,12 +45,11 @@ def blur(grids: Tensor, sigma: float) -> Tensor:
     taps = torch.arange(-radius, radius + 1, dtype=grids.dtype, device=grids.device)
     kernel = torch.exp(-taps**2 / (2 * sigma**2))
     kernel = kernel / kernel.sum()
-    for axis in range(3):
+    grids = nn.functional.pad(grids, [radius] * 6, mode="replicate")
+    for axis in range(3):  # each pass takes the padding off one axis
         shape = [1, 1, 1, 1, 1]
         shape[2 + axis] = kernel.numel()
-        padding = [0] * 6
-        padding[2 * (2 - axis) : 2 * (2 - axis) + 2] = [radius, radius]
-        grids = nn.functional.conv3d(nn.functional.pad(grids, padding, mode="replicate"), kernel.view(shape))
+        grids = nn.functional.conv3d(grids, kernel.view(shape))
     return grids
 
 
