@@ -129,7 +129,7 @@ def test_shipped_judges_read_held_out_primitives_clean_and_roughened():
             assert (judge(grids).argmax(1) == labels).float().mean() >= 0.95, kind
             assert (judge(rough).argmax(1) == labels).float().mean() >= 0.85, kind  # a lumpy sphere is still a sphere
         read = read_shapes(grids, judge)
-        # trained on roughened shapes too, the cnn is sure (p >= 0.9) of 79% of clean ones, the descriptor MLP of more
+        # trained on roughened shapes too, the cnn is sure (p >= 0.9) of about 80% of clean ones, the descriptor MLP of more
         assert read["confident"] >= 0.75 and read["min_class_share"] > 0.05, (kind, read)
 
 
