@@ -2,6 +2,10 @@
 
     python benchmarks/train_step.py                       # 64x64 RGB, batch 64, ngf=ndf=64 (the published setting)
     python benchmarks/train_step.py --size 32 --channels 1 --rounds 5 --steps 20
+    python benchmarks/train_step.py --device cuda --steps 50 --rounds 5   # also gankit without bf16 autocast
+
+On CUDA the reference runs as pytorch/examples does with --cuda (fp32, cuDNN autotuning on); gankit runs as it
+trains there (bf16 autocast, channels-last) and once more in fp32 with contiguous tensors, to split the two.
 
 Both run in this process on the same in-memory batches, alternating in rounds so that machine noise hits
 both alike; the reported figure is the median step time of each and their ratio (reference / gankit:
@@ -11,6 +15,7 @@ above 1 means gankit is faster). Also times `gankit --help` in a fresh process.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import subprocess
 import sys
@@ -58,9 +63,9 @@ class RefDiscriminator(nn.Module):
 class Reference:
     """One step exactly as pytorch/examples does it: BCELoss on sigmoid outputs, .item() stats every step."""
 
-    def __init__(self, nz: int, ngf: int, ndf: int, nc: int, size: int) -> None:
+    def __init__(self, nz: int, ngf: int, ndf: int, nc: int, size: int, device: str = "cpu") -> None:
         self.nz = nz
-        self.netG, self.netD = RefGenerator(nz, ngf, nc, size), RefDiscriminator(ndf, nc, size)
+        self.netG, self.netD = RefGenerator(nz, ngf, nc, size).to(device), RefDiscriminator(ndf, nc, size).to(device)
         self.criterion = nn.BCELoss()
         self.optD = torch.optim.Adam(self.netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.optG = torch.optim.Adam(self.netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -68,12 +73,12 @@ class Reference:
     def step(self, real: torch.Tensor) -> None:
         b = real.size(0)
         self.netD.zero_grad()
-        label = torch.full((b,), 1.0)
+        label = torch.full((b,), 1.0, device=real.device)
         output = self.netD(real)
         errD_real = self.criterion(output, label)
         errD_real.backward()
         D_x = output.mean().item()
-        noise = torch.randn(b, self.nz, 1, 1)
+        noise = torch.randn(b, self.nz, 1, 1, device=real.device)
         fake = self.netG(noise)
         label.fill_(0.0)
         output = self.netD(fake.detach())
@@ -109,6 +114,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=64, help="ngf = ndf")
     parser.add_argument("--steps", type=int, default=10, help="timed steps per round and side")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
 
     from gankit.registry import get_registry
@@ -116,16 +122,25 @@ def main() -> None:
 
     torch.manual_seed(0)
     data = torch.rand(8 * args.batch_size, args.channels, args.size, args.size) * 2 - 1
-    ref = Reference(100, args.width, args.width, args.channels, args.size)
+    cuda = args.device.startswith("cuda")
+    torch.backends.cudnn.benchmark = cuda  # pytorch/examples turns cuDNN autotuning on; gankit's Trainer does too
+    ref = Reference(100, args.width, args.width, args.channels, args.size, args.device)
     spec = get_registry().model("dcgan")
-    gan = spec.build({"image_size": args.size, "channels": args.channels, "ngf": args.width, "ndf": args.width})
-    config = TrainConfig(batch_size=args.batch_size, ema=False)
-    r, g = compare_steps(ref.step, data, spec, gan, config, args.steps, args.rounds)
+    options = {"image_size": args.size, "channels": args.channels, "ngf": args.width, "ndf": args.width}
+    config = TrainConfig(batch_size=args.batch_size, ema=False, device=args.device)
+    r, g = compare_steps(ref.step, data, spec, spec.build(options), config, args.steps, args.rounds)
+    where = torch.cuda.get_device_name(args.device) if cuda else f"{torch.get_num_threads()} threads"
     print(f"DCGAN {args.size}x{args.size}x{args.channels}, batch {args.batch_size}, ngf=ndf={args.width}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"reference (pytorch/examples recipe): {r * 1000:8.1f} ms/step")
-    print(f"gankit Trainer.step:                 {g * 1000:8.1f} ms/step")
+          f"torch {torch.__version__}, {where}")
+    print(f"reference (pytorch/examples recipe): {r * 1000:8.2f} ms/step")
+    print(f"gankit Trainer.step:                 {g * 1000:8.2f} ms/step{' (bf16 autocast, channels-last)' if cuda else ''}")
     print(f"speed-up (reference / gankit):       {r / g:8.2f}x")
+    if cuda:
+        fp32 = dataclasses.replace(config, amp=False, channels_last=False)
+        r32, g32 = compare_steps(ref.step, data, spec, spec.build(options), fp32, args.steps, args.rounds)
+        print(f"reference, again:                    {r32 * 1000:8.2f} ms/step")
+        print(f"gankit Trainer.step, fp32 contiguous: {g32 * 1000:7.2f} ms/step")
+        print(f"speed-up (reference / gankit fp32):  {r32 / g32:8.2f}x")
     print(f"gankit --help:                       {help_time() * 1000:8.0f} ms (median of 5, fresh processes)")
 
 

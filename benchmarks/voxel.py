@@ -3,6 +3,7 @@ channels-last-3d memory format, sampling shapes/s, and marching cubes + render t
 
     python benchmarks/voxel.py                      # 32³, the plugin's default widths, batch 32
     python benchmarks/voxel.py --size 64 --rounds 5
+    python benchmarks/voxel.py --device cuda --steps 50 --rounds 5   # both sides on the GPU (gankit: bf16 autocast)
 
 The plain loop is the paper's step as reimplementations write it: BCE for D on real and fake, D's batch accuracy
 read with ``.item()`` and D updated only while it is ≤ 80%, then the non-saturating G step, losses read with
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from step_timing import compare_steps
+from step_timing import compare_steps, synchronize
 
 
 class PlainLoop:
@@ -31,15 +32,16 @@ class PlainLoop:
 
     def __init__(self, gan, config, memory_format: torch.memory_format = torch.contiguous_format) -> None:
         self.G, self.D, self.latent_dim, self.format = gan.generator, gan.discriminator, gan.latent_shape[0], memory_format
-        self.G.to(memory_format=memory_format)
-        self.D.to(memory_format=memory_format)
+        device = config.device if config.device != "auto" else "cpu"
+        self.G.to(device, memory_format=memory_format)
+        self.D.to(device, memory_format=memory_format)
         self.threshold = config.d_accuracy_threshold
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=(config.beta1, config.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=(config.beta1, config.beta2))
 
     def step(self, real: torch.Tensor) -> None:
         real = real.contiguous(memory_format=self.format)
-        fake = self.G(torch.randn(len(real), self.latent_dim))
+        fake = self.G(torch.randn(len(real), self.latent_dim, device=real.device))
         real_logits, fake_logits = self.D(real), self.D(fake.detach())
         d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
                   + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
@@ -58,12 +60,15 @@ class PlainLoop:
 
 @torch.no_grad()
 def shapes_per_second(gan, batch: int, repeats: int) -> float:
-    z = torch.randn(batch, gan.latent_shape[0])
+    device = next(gan.generator.parameters()).device
+    z = torch.randn(batch, gan.latent_shape[0], device=device)
     gan.generator(z)  # warm-up
     times = []
     for _ in range(repeats):
+        synchronize(device)
         start = time.perf_counter()
         gan.generator(z)
+        synchronize(device)
         times.append(time.perf_counter() - start)
     return batch / statistics.median(times)
 
@@ -88,6 +93,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=5, help="timed steps per round and side")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
 
     from gankit.registry import get_registry
@@ -99,7 +105,9 @@ def main() -> None:
     options = resolve_options(spec.options, {"grid_size": args.size}, "voxel")
     prims = Primitives(4 * args.batch_size, args.size)
     data = torch.stack([prims[i][0] for i in range(len(prims))])
-    config = TrainConfig(**{**spec.train_defaults, "batch_size": args.batch_size, "ema": False})
+    config = TrainConfig(**{**spec.train_defaults, "batch_size": args.batch_size, "ema": False, "device": args.device})
+    cuda = args.device.startswith("cuda")
+    torch.backends.cudnn.benchmark = cuda  # as gankit's Trainer sets it on CUDA
     torch.manual_seed(0)
     plain = PlainLoop(spec.build(options), config)
     gan = spec.build(options)
@@ -108,8 +116,9 @@ def main() -> None:
     last = PlainLoop(spec.build(options), config, torch.channels_last_3d)
     c, g_contiguous = compare_steps(last.step, data, spec, spec.build(options), dataclasses.replace(config, channels_last=False),
                                     args.steps, args.rounds)
+    where = torch.cuda.get_device_name(args.device) if cuda else f"{torch.get_num_threads()} threads"
     print(f"voxel {args.size}^3, ngf={options['ngf']}, ndf={options['ndf']}, latent {options['latent_dim']}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"torch {torch.__version__}, {where}{' (gankit: bf16 autocast)' if cuda else ''}")
     print(f"training step, batch {args.batch_size}:")
     print(f"  plain PyTorch loop:                {p * 1000:8.1f} ms/step")
     print(f"  plain loop, channels-last-3d:      {c * 1000:8.1f} ms/step")
@@ -142,7 +151,8 @@ def sample_grids(gan, size: int, n: int) -> tuple[np.ndarray, str]:
     except GankitError:  # no bundled weights in this checkout
         pass
     with torch.no_grad():
-        return gan.generator(torch.randn(n, gan.latent_shape[0]))[:, 0].numpy(), "untrained"
+        z = torch.randn(n, gan.latent_shape[0], device=next(gan.generator.parameters()).device)
+        return gan.generator(z)[:, 0].float().cpu().numpy(), "untrained"
 
 
 if __name__ == "__main__":

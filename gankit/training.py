@@ -111,6 +111,8 @@ class Trainer:
         self.model, self.spec, self.dataset, self.config, self.out = model, spec, dataset, config, out
         self.data, self.command = data, command
         self.device = pick_device(config.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # every step has the same shapes: let cuDNN time its algorithms once
         self.rank, self.world_size = distributed.world()
         self.main = self.rank == 0
         from gankit.registry import get_registry

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The CUDA checks in one run on a GPU machine (gankit installed, a CUDA build of torch):
+#   1. every task's training path on CUDA through the CLI (bf16 autocast, channels-last), a resume, sampling;
+#   2. the training-step benchmarks against their reference loops, on a quiet GPU;
+#   3. the bundled digits and voxel recipes trained on CUDA side by side (their model directories are what a
+#      CPU machine then judges with the shipped classifiers, as the CPU-trained bundled weights were judged).
+#
+#   bash benchmarks/cuda.sh [RESULTS_DIR] [RUNS_DIR]      # defaults: benchmarks/results, runs/cuda
+set -u
+results=${1:-benchmarks/results}
+runs=${2:-runs/cuda}
+mkdir -p "$results" "$runs"
+log="$results/cuda-checks.txt"
+say() { echo "$ $*" | tee -a "$log"; "$@" 2>&1 | tr '\r' '\n' | grep -v "step/s\|it/s\|sample/s" | tee -a "$log"; echo "(exit ${PIPESTATUS[0]})" | tee -a "$log"; }
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$log"
+python3 -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda, torch.cuda.get_device_name())" | tee -a "$log"
+
+# 1. the CLI on CUDA, one short run per task
+say python3 -m gankit train dcgan --data digits --out "$runs/dcgan" --device cuda --steps 300 --checkpoint-every 200 --quiet
+say python3 -m gankit train dcgan --data digits --out "$runs/dcgan" --device cuda --steps 400 --resume --quiet
+say python3 -m gankit run "$runs/dcgan" --device cuda --n 64 --out "$runs/dcgan.png"
+say python3 -m gankit train stackgan --data shapes --out "$runs/stackgan" --device cuda --steps 100 --quiet
+say python3 -m gankit run "$runs/stackgan" --device cuda --text "a large red circle on a blue background" --out "$runs/stackgan.png"
+say python3 -m gankit train nextframe --data bouncing --out "$runs/nextframe" --device cuda --steps 100 --quiet
+say python3 -m gankit train voxel --data primitives --out "$runs/voxel" --device cuda --steps 100 --workers 4 --quiet
+say python3 -m gankit run "$runs/voxel" --device cuda --n 8 --out "$runs/voxel.png"
+
+# 2. benchmarks (nothing else on the GPU)
+(cd benchmarks && python3 train_step.py --device cuda --steps 50 --rounds 5) 2>&1 | tee "$results/train_step_cuda.txt"
+(cd benchmarks && python3 train_step.py --device cuda --steps 50 --rounds 5 --batch-size 256) 2>&1 | tee -a "$results/train_step_cuda.txt"
+(cd benchmarks && python3 voxel.py --device cuda --steps 50 --rounds 5) 2>&1 | tee "$results/voxel_cuda.txt"
+
+# 3. the bundled recipes on CUDA, side by side (wall times are for two runs sharing one GPU)
+python3 -m gankit train dcgan --data digits --out "$runs/bundled-digits" --device cuda -o ngf=32 -o ndf=32 \
+    --steps 16000 --r1-gamma 1 --quiet > "$runs/digits.log" 2>&1 &
+python3 -m gankit train voxel --data primitives --out "$runs/bundled-primitives" --device cuda --steps 16000 \
+    -o conditional=true -o class_loss=1 -o target_blur=1 --d-accuracy-threshold 1 --lr-g 1e-3 --lr-schedule linear \
+    --workers 6 --quiet > "$runs/voxel.log" 2>&1 &
+wait
+for run in bundled-digits bundled-primitives; do
+    python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['training']; print(sys.argv[1], t['steps'], 'steps', t['wall_time_s'], 's', t['device'])" \
+        "$runs/$run/config.json" 2>&1 | tee -a "$log"
+done
