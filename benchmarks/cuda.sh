@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The CUDA checks in one run on a GPU machine (gankit installed, a CUDA build of torch):
-#   1. every task's training path on CUDA through the CLI (bf16 autocast, channels-last), a resume, sampling;
+#   1. every task's training path on CUDA through the CLI, a resume, sampling;
 #   2. the training-step benchmarks against their reference loops, on a quiet GPU;
-#   3. the bundled digits and voxel recipes trained on CUDA side by side (their model directories are what a
-#      CPU machine then judges with the shipped classifiers, as the CPU-trained bundled weights were judged).
+#   3. the training rates of the bundled digits and voxel recipes (voxel with and without data-loader workers).
 #
 #   bash benchmarks/cuda.sh [RESULTS_DIR] [RUNS_DIR]      # defaults: benchmarks/results, runs/cuda
 set -u
@@ -16,7 +15,7 @@ say() { echo "$ $*" | tee -a "$log"; "$@" 2>&1 | tr '\r' '\n' | grep -v "step/s\
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$log"
 python3 -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda, torch.cuda.get_device_name())" | tee -a "$log"
 
-# 1. the CLI on CUDA, one short run per task
+# 1. the CLI on CUDA, one short run per task (fp32; `--amp` for bf16 autocast)
 say python3 -m gankit train dcgan --data digits --out "$runs/dcgan" --device cuda --steps 300 --checkpoint-every 200 --quiet
 say python3 -m gankit train dcgan --data digits --out "$runs/dcgan" --device cuda --steps 400 --resume --quiet
 say python3 -m gankit run "$runs/dcgan" --device cuda --n 64 --out "$runs/dcgan.png"
@@ -31,14 +30,12 @@ say python3 -m gankit run "$runs/voxel" --device cuda --n 8 --out "$runs/voxel.p
 (cd benchmarks && python3 train_step.py --device cuda --steps 50 --rounds 5 --batch-size 256) 2>&1 | tee -a "$results/train_step_cuda.txt"
 (cd benchmarks && python3 voxel.py --device cuda --steps 50 --rounds 5) 2>&1 | tee "$results/voxel_cuda.txt"
 
-# 3. the bundled recipes on CUDA, side by side (wall times are for two runs sharing one GPU)
-python3 -m gankit train dcgan --data digits --out "$runs/bundled-digits" --device cuda -o ngf=32 -o ndf=32 \
-    --steps 16000 --r1-gamma 1 --quiet > "$runs/digits.log" 2>&1 &
-python3 -m gankit train voxel --data primitives --out "$runs/bundled-primitives" --device cuda --steps 16000 \
-    -o conditional=true -o class_loss=1 -o target_blur=1 --d-accuracy-threshold 1 --lr-g 1e-3 --lr-schedule linear \
-    --workers 6 --quiet > "$runs/voxel.log" 2>&1 &
-wait
-for run in bundled-digits bundled-primitives; do
-    python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['training']; print(sys.argv[1], t['steps'], 'steps', t['wall_time_s'], 's', t['device'])" \
-        "$runs/$run/config.json" 2>&1 | tee -a "$log"
-done
+# 3. training rates of the bundled recipes, each run alone (steps/s between the 50th and the last step)
+rate() { python3 -c "import json,sys;L=[json.loads(l) for l in open(sys.argv[1]+'/metrics.jsonl')];a,b=L[4],L[-1];print(sys.argv[1], round((b['step']-a['step'])/(b['time']-a['time']),1),'steps/s over steps',a['step'],'-',b['step'])" "$1"; }
+quiet="--device cuda --sample-every 100000 --checkpoint-every 100000 --quiet"
+voxel="--data primitives --steps 500 -o conditional=true -o class_loss=1 -o target_blur=1 --d-accuracy-threshold 1 --lr-g 1e-3"
+for w in 0 4; do python3 -m gankit train voxel $voxel $quiet --workers $w --out "$runs/voxel-workers$w" >/dev/null 2>&1; rate "$runs/voxel-workers$w"; done | tee "$results/cuda-training-rates.txt"
+python3 -m gankit train dcgan --data digits -o ngf=32 -o ndf=32 --r1-gamma 1 --steps 2000 $quiet --out "$runs/digits" >/dev/null 2>&1
+rate "$runs/digits" | tee -a "$results/cuda-training-rates.txt"
+python3 -m gankit train voxel $voxel $quiet -o ngf=32 -o ndf=32 --batch-size 128 --workers 8 --out "$runs/voxel-b128" >/dev/null 2>&1
+rate "$runs/voxel-b128" | tee -a "$results/cuda-training-rates.txt"

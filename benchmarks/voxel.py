@@ -3,14 +3,15 @@ channels-last-3d memory format, sampling shapes/s, and marching cubes + render t
 
     python benchmarks/voxel.py                      # 32³, the plugin's default widths, batch 32
     python benchmarks/voxel.py --size 64 --rounds 5
-    python benchmarks/voxel.py --device cuda --steps 50 --rounds 5   # both sides on the GPU (gankit: bf16 autocast)
+    python benchmarks/voxel.py --device cuda --steps 50 --rounds 5   # both sides on the GPU
 
 The plain loop is the paper's step as reimplementations write it: BCE for D on real and fake, D's batch accuracy
 read with ``.item()`` and D updated only while it is ≤ 80%, then the non-saturating G step, losses read with
 ``.item()``. Both sides train on the same in-memory primitives, alternating in rounds so that machine noise hits
 both alike; the figure is each side's median step time and their ratio (plain / gankit: above 1 means gankit is
 faster). EMA is off on both sides. The plain loop runs twice, contiguous and channels-last-3d, to show whether
-that memory format helps 3D convolutions on this machine, and so does gankit (the voxel task turns it on).
+that memory format helps 3D convolutions on this machine, and so does gankit (the voxel task turns it on; gankit
+uses it on CPU only, so on CUDA both of gankit's lines are contiguous).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def main() -> None:
                                     args.steps, args.rounds)
     where = torch.cuda.get_device_name(args.device) if cuda else f"{torch.get_num_threads()} threads"
     print(f"voxel {args.size}^3, ngf={options['ngf']}, ndf={options['ndf']}, latent {options['latent_dim']}, "
-          f"torch {torch.__version__}, {where}{' (gankit: bf16 autocast)' if cuda else ''}")
+          f"torch {torch.__version__}, {where}")
     print(f"training step, batch {args.batch_size}:")
     print(f"  plain PyTorch loop:                {p * 1000:8.1f} ms/step")
     print(f"  plain loop, channels-last-3d:      {c * 1000:8.1f} ms/step")

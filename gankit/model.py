@@ -52,8 +52,8 @@ class GANModel(nn.Module):
         return None if self.latent_shape is None else torch.randn((n, *self.latent_shape), device=device)
 
     def split_batch(self, batch: Any) -> tuple[Tensor, Any]:
-        """(real samples as D sees them, condition) from one data-loader batch; the trainer also takes R1's gradient
-        penalty on these. Default: ``(images, labels)`` → no condition."""
+        """(real samples as D sees them, condition) from one data-loader batch, already on the training device; the
+        trainer also takes R1's gradient penalty on these. Default: ``(images, labels)`` → no condition."""
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
         return real, None
 

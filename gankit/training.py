@@ -118,7 +118,7 @@ class Trainer:
         from gankit.registry import get_registry
 
         self.task = get_registry().task_of(spec)
-        self.channels_last = config.channels_last and self.task.channels_last
+        self.channels_last = config.channels_last and self.task.channels_last and self.device.type == "cpu"
         if config.spectral_norm:
             apply_spectral_norm(model.discriminator)
         model.to(self.device)
@@ -173,7 +173,7 @@ class Trainer:
                 for group in opt.param_groups:
                     group["lr"] = lr * factor
         for batch in batches:
-            real, condition = model.split_batch(batch)
+            real, condition = model.split_batch(to_device(batch, self.device))  # the plugin's work runs on the device
             real = to_device(real, self.device, self.channels_last)
             condition = to_device(condition, self.device)
             latent = model.draw_latent(real.shape[0], self.device, condition)
