@@ -41,8 +41,8 @@ class TrainConfig:
     log_every: int = knob(10, "Steps between progress-bar and metrics updates.")
     workers: int = knob(0, "Data-loader worker processes (on a GPU, 4 or more for data made on the fly, such as "
                            "primitives).")
-    amp: bool = knob(False, "Bfloat16 autocast on CUDA (off: gankit's own networks train faster in fp32, which "
-                            "CUDA runs as TF32, on an H200; docs/benchmarks.md).")
+    amp: bool = knob(False, "Bfloat16 autocast on CUDA (off: gankit's own networks trained faster in fp32 on an "
+                            "H200, where cuDNN runs fp32 convolutions in TF32; docs/benchmarks.md).")
     channels_last: bool = knob(True, "Channels-last memory format (channels-last-3d for volumes) on CPU, where the task "
                                      "allows it (on CUDA it measured slower for gankit's networks).", cli=False)
 
