@@ -12,6 +12,13 @@ import torch
 from torch.utils.data import TensorDataset
 
 
+def prepare_device(name: str) -> str:
+    """Turn cuDNN autotuning on for CUDA (pytorch/examples and gankit's Trainer do) and say where steps run."""
+    cuda = name.startswith("cuda")
+    torch.backends.cudnn.benchmark = cuda
+    return torch.cuda.get_device_name(name) if cuda else f"{torch.get_num_threads()} threads"
+
+
 def synchronize(device: torch.device) -> None:
     """Wait for the device's queued work (CUDA runs asynchronously), so that a timer reads finished work."""
     if device.type == "cuda":

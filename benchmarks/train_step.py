@@ -24,7 +24,7 @@ import time
 import torch
 from torch import nn
 
-from step_timing import compare_steps
+from step_timing import compare_steps, prepare_device
 
 
 # -- the reference: pytorch/examples dcgan/main.py, same architecture, written out plainly --------------------
@@ -123,13 +123,12 @@ def main() -> None:
     torch.manual_seed(0)
     data = torch.rand(8 * args.batch_size, args.channels, args.size, args.size) * 2 - 1
     cuda = args.device.startswith("cuda")
-    torch.backends.cudnn.benchmark = cuda  # pytorch/examples turns cuDNN autotuning on; gankit's Trainer does too
+    where = prepare_device(args.device)
     ref = Reference(100, args.width, args.width, args.channels, args.size, args.device)
     spec = get_registry().model("dcgan")
     options = {"image_size": args.size, "channels": args.channels, "ngf": args.width, "ndf": args.width}
     config = TrainConfig(batch_size=args.batch_size, ema=False, device=args.device)
     r, g = compare_steps(ref.step, data, spec, spec.build(options), config, args.steps, args.rounds)
-    where = torch.cuda.get_device_name(args.device) if cuda else f"{torch.get_num_threads()} threads"
     print(f"DCGAN {args.size}x{args.size}x{args.channels}, batch {args.batch_size}, ngf=ndf={args.width}, "
           f"torch {torch.__version__}, {where}")
     print(f"reference (pytorch/examples recipe): {r * 1000:8.2f} ms/step")

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from step_timing import compare_steps, synchronize
+from gankit.devices import pick_device
+from step_timing import compare_steps, prepare_device, synchronize
 
 
 class PlainLoop:
@@ -33,7 +34,7 @@ class PlainLoop:
 
     def __init__(self, gan, config, memory_format: torch.memory_format = torch.contiguous_format) -> None:
         self.G, self.D, self.latent_dim, self.format = gan.generator, gan.discriminator, gan.latent_shape[0], memory_format
-        device = config.device if config.device != "auto" else "cpu"
+        device = pick_device(config.device)
         self.G.to(device, memory_format=memory_format)
         self.D.to(device, memory_format=memory_format)
         self.threshold = config.d_accuracy_threshold
@@ -59,9 +60,13 @@ class PlainLoop:
         d_loss.item(), g_loss.item()
 
 
+def generator_device(gan) -> torch.device:
+    return next(gan.generator.parameters()).device
+
+
 @torch.no_grad()
 def shapes_per_second(gan, batch: int, repeats: int) -> float:
-    device = next(gan.generator.parameters()).device
+    device = generator_device(gan)
     z = torch.randn(batch, gan.latent_shape[0], device=device)
     gan.generator(z)  # warm-up
     times = []
@@ -107,8 +112,7 @@ def main() -> None:
     prims = Primitives(4 * args.batch_size, args.size)
     data = torch.stack([prims[i][0] for i in range(len(prims))])
     config = TrainConfig(**{**spec.train_defaults, "batch_size": args.batch_size, "ema": False, "device": args.device})
-    cuda = args.device.startswith("cuda")
-    torch.backends.cudnn.benchmark = cuda  # as gankit's Trainer sets it on CUDA
+    where = prepare_device(args.device)
     torch.manual_seed(0)
     plain = PlainLoop(spec.build(options), config)
     gan = spec.build(options)
@@ -117,7 +121,6 @@ def main() -> None:
     last = PlainLoop(spec.build(options), config, torch.channels_last_3d)
     c, g_contiguous = compare_steps(last.step, data, spec, spec.build(options), dataclasses.replace(config, channels_last=False),
                                     args.steps, args.rounds)
-    where = torch.cuda.get_device_name(args.device) if cuda else f"{torch.get_num_threads()} threads"
     print(f"voxel {args.size}^3, ngf={options['ngf']}, ndf={options['ndf']}, latent {options['latent_dim']}, "
           f"torch {torch.__version__}, {where}")
     print(f"training step, batch {args.batch_size}:")
@@ -152,7 +155,7 @@ def sample_grids(gan, size: int, n: int) -> tuple[np.ndarray, str]:
     except GankitError:  # no bundled weights in this checkout
         pass
     with torch.no_grad():
-        z = torch.randn(n, gan.latent_shape[0], device=next(gan.generator.parameters()).device)
+        z = torch.randn(n, gan.latent_shape[0], device=generator_device(gan))
         return gan.generator(z)[:, 0].float().cpu().numpy(), "untrained"
 
 
