@@ -144,17 +144,17 @@ def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_mod
                         "--samples", 500, "--out", tmp_path / "strip.png")
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / "strip.png").size == (5 * 66 + 2, 66 + 2)
-    # 25 samples without glasses (the bar, unmet: 80% gain, 80% keep all the others)
+    # 25 samples without glasses, the vector added once (the bar: 80% gain, 80% keep all the others)
     kept, plain = (vector_rates(faces_model, "glasses", n=25, keep_others=k) for k in (True, False))
     for kind in ("cnn", "descriptors"):
-        assert kept[f"+glasses x2: gains glasses, {kind}"] >= 0.8, kept
-        all_kept = kept[f"+glasses x2: keeps all other attributes, {kind}"]
-        # taking the other attributes' directions out keeps them more often (card, 100 samples: 73% / 60% vs 59% / 54%)
-        assert all_kept >= 0.55 and all_kept >= plain[f"+glasses x2 (plain vector): keeps all other attributes, {kind}"] - 0.05, (kept, plain)
+        assert kept[f"+glasses x1: gains glasses, {kind}"] >= 0.8, kept
+        all_kept = kept[f"+glasses x1: keeps all other attributes, {kind}"]
+        # taking the other attributes' directions out keeps them as often or more (card, 100 samples)
+        assert all_kept >= 0.6 and all_kept >= plain[f"+glasses x1 (plain vector): keeps all other attributes, {kind}"] - 0.05, (kept, plain)
 
 
 def test_samples_show_every_attribute_value(faces_model):
-    # every value occurs, each near the data's share (the bar: within 10 points; 4.6 on the card's 2,000 samples)
+    # every value occurs, each near the data's share (the bar: within 10 points; 3.3 on the card's 2,000 samples)
     assert sample_rates(faces_model, n=500, held_out=1000)["largest gap to the data's share (points)"] <= 10
     agreement = code_agreement(faces_model, n=200)  # z's coded glasses dimension decides the glasses
     assert min(agreement[f"z codes glasses: sample shows it, {kind}"] for kind in ("cnn", "descriptors")) >= 0.9, agreement

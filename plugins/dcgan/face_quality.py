@@ -63,10 +63,10 @@ def arithmetic_rates(model, equation: tuple[str, str, str], runs: int = 50, per_
     return figures
 
 
-def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 2.0, start: int = 50_000,
+def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1.0, start: int = 50_000,
                  keep_others: bool = True) -> dict[str, float]:
     """Take the first `n` samples from seed `start` on that the CNN reader finds without `name`; add its vector at
-    `strength`: the share that gains it, and the share whose other attributes all stay (per reader, and each one).
+    `strength` (1: the mean difference once): the share that gains it, and the share whose other attributes all stay (per reader, and each one).
     `keep_others`: the vector with the other attributes' directions taken out (the default), or the plain one."""
     seeds: list[int] = []
     first = start
@@ -163,6 +163,7 @@ def measure(model, runs: int = 50, vectors: int = 100, samples: int = 2000) -> d
     for name in BINARY:
         figures |= vector_rates(model, name, vectors)
     figures |= vector_rates(model, "glasses", vectors, keep_others=False)  # what taking the others out buys
+    figures |= vector_rates(model, "glasses", vectors, strength=2.0)  # what pushing twice as far costs
     figures |= drawn_edit_rates("glasses")  # the readers' own ceiling for the vector figures
     figures |= code_agreement(model)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in (figures | face_attributes(model, n=samples)).items()}
