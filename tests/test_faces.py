@@ -149,7 +149,7 @@ def test_attribute_strip_and_vector_add_glasses_and_keep_the_rest(cli, faces_mod
     for kind in ("cnn", "descriptors"):
         assert kept[f"+glasses x1: gains glasses, {kind}"] >= 0.8, kept
         all_kept = kept[f"+glasses x1: keeps all other attributes, {kind}"]
-        # taking the other attributes' directions out keeps them as often or more (card, 100 samples)
+        # taking the other attributes' directions out keeps them as often or more (card, 100 samples: 87% / 79% vs 85% / 74%)
         assert all_kept >= 0.6 and all_kept >= plain[f"+glasses x1 (plain vector): keeps all other attributes, {kind}"] - 0.05, (kept, plain)
 
 

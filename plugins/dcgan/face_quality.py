@@ -66,7 +66,8 @@ def arithmetic_rates(model, equation: tuple[str, str, str], runs: int = 50, per_
 def vector_rates(model, name: str = "glasses", n: int = 100, strength: float = 1.0, start: int = 50_000,
                  keep_others: bool = True) -> dict[str, float]:
     """Take the first `n` samples from seed `start` on that the CNN reader finds without `name`; add its vector at
-    `strength` (1: the mean difference once): the share that gains it, and the share whose other attributes all stay (per reader, and each one).
+    `strength` (1: the mean difference once): the share that gains it, and the share whose other attributes all
+    stay (per reader, and each one).
     `keep_others`: the vector with the other attributes' directions taken out (the default), or the plain one."""
     seeds: list[int] = []
     first = start
