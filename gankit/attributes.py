@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from gankit.errors import GankitError
 from gankit.specs import PER_GROUP, VECTOR_SAMPLES, import_object
@@ -38,8 +39,8 @@ class Attributes:
     def __init__(self, model: Model) -> None:
         spec = model.spec
         if not spec.attribute_reader:
-            raise GankitError(f"model {spec.name!r} has no attribute reader, so it cannot pick samples by attribute; "
-                              "name arithmetic groups by seeds (e.g. 1,4,9)")
+            raise GankitError(f"model {spec.name!r} has no attribute reader, so it cannot pick samples or make vectors "
+                              "by attribute name; give arithmetic groups as seeds (e.g. 1,4,9)")
         self.model = model
         self.reader = import_object(spec.attribute_reader)().to(model.device).eval()
         self.names: dict[str, tuple[str, ...]] = dict(self.reader.attributes)
@@ -99,12 +100,14 @@ class Attributes:
         """
         names = self.parse([name])
         if len(names) != 1:
-            raise GankitError(f"name one attribute: {', '.join(self.binary)}")
+            raise GankitError(f"name one attribute to add or remove: {', '.join(self.binary)}")
         (name,) = names
         key = (name, n, truncation, keep_others, _key(inputs))
         if key not in self._vectors:
             latents = self.model.gan.sample_latent(range(n), truncation)
-            chunks = [self._chunk(first, truncation, inputs) for first in range(0, n, CHUNK)]
+            firsts = tqdm(range(0, n, CHUNK), desc=f"reading {n} samples for the {name} vector", unit="chunk",
+                          leave=False, disable=None)  # a bar on a terminal only
+            chunks = [self._chunk(first, truncation, inputs) for first in firsts]
             reading = {k: torch.cat([c[k] for c in chunks])[:n] for k in self.names}
             vector = _difference(latents, reading[name].bool())
             if vector is None:

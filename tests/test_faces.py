@@ -175,6 +175,9 @@ def test_attribute_mistakes_are_one_line_errors(cli, faces_model, tmp_path):
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--remove", "beard"), "one of --add")
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--strength", "lots"), "--strength")
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "hair_colour"), "hair_colour")
+    no_groups = cli("arithmetic", "dcgan-faces", "--a", "glasses", "--b", "none", "--c", "smile", "--per-group", 0)
+    assert_one_line_error(no_groups, "error: --per-group must be at least 1")  # not blamed on --a
+    assert "glasses, beard, smile, long_hair" in cli("info", "dcgan-faces").out  # what --add and groups take
     assert_one_line_error(cli("attribute", "dcgan-faces", "--add", "glasses", "--samples", 2), "read the same for 'glasses'",
                           "more samples")
     with pytest.raises(gankit.GankitError, match="only .* of seeds 0…255"):

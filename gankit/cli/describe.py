@@ -76,6 +76,11 @@ def info(model: str, as_json: bool) -> None:
         click.echo("options:    (set with -o KEY=VALUE when training)")
         for name, o in data["options"].items():
             click.echo(f"  {name} = {o['default']!r} ({o['type']}): {o['help']}")
+    if data.get("attributes"):
+        binary = [k for k, v in data["attributes"].items() if tuple(v) == ("no", "yes")]
+        others = [f"{k} ({len(v)} values)" for k, v in data["attributes"].items() if k not in binary]
+        click.echo(f"attributes: {', '.join(binary)} (arithmetic groups, attribute --add/--remove)"
+                   + (f"; also reads {', '.join(others)}" if others else ""))
     overrides = ", ".join(f"{k}={v}" for k, v in data["train_defaults"].items()) or "the trainer's"
     click.echo(f"training:   defaults {overrides}; data {data['default_dataset'] or 'none by default (pass --data)'}")
     training = data.get("training")

@@ -63,6 +63,8 @@ def arithmetic(model: str, a: str, b: str, c: str, per_group: int, search_from: 
 
     from gankit.sampling import parse_seeds
 
+    if per_group < 1:
+        raise GankitError(f"--per-group must be at least 1, got {per_group}")
     texts = {"--a": a, "--b": b, "--c": c}
     groups: dict[str, list[int] | None] = {}
     for flag, text in texts.items():
