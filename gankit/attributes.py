@@ -18,12 +18,11 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from gankit.errors import GankitError
-from gankit.specs import PER_GROUP, VECTOR_SAMPLES, import_object
+from gankit.specs import BINARY, PER_GROUP, VECTOR_SAMPLES, check_per_group, import_object
 
 if TYPE_CHECKING:
     from gankit.api import Model
 
-BINARY = ("no", "yes")
 NONE = "none"
 """The group name for "none of the binary attributes"."""
 SEARCH_LIMIT = 20_000
@@ -77,8 +76,7 @@ class Attributes:
     def find_seeds(self, names: frozenset[str], count: int = PER_GROUP, start: int = 0, truncation: float = 1.0,
                    limit: int = SEARCH_LIMIT, **inputs: Any) -> list[int]:
         """The first `count` seeds from `start` on whose samples have exactly the binary attributes `names`."""
-        if count < 1:
-            raise GankitError(f"--per-group must be at least 1, got {count}")
+        check_per_group(count)
         found: list[int] = []
         for first in range(start, start + limit, CHUNK):
             hits = self.has(self._chunk(first, truncation, inputs), names)

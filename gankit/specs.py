@@ -22,6 +22,14 @@ all right in 50 runs by its CNN reader: 60% with 3 seeds a group, 68% with 5, 84
 VECTOR_SAMPLES = 8000
 """Samples an attribute vector is measured on: with 2,000, the other attributes' directions (17 for dcgan-faces) are
 too noisy to take out; with 8,000, dcgan-faces' glasses vector keeps every other attribute in over 70% of faces."""
+BINARY = ("no", "yes")
+"""The value names of a binary attribute, as attribute readers give them."""
+
+
+def check_per_group(count: int) -> None:
+    """Groups named by attributes need at least one seed each."""
+    if count < 1:
+        raise GankitError(f"--per-group must be at least 1, got {count}")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gankit.cli.base import cli, load_model, model_command
+from gankit.specs import BINARY
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (models with their options and training defaults).")
@@ -77,7 +78,7 @@ def info(model: str, as_json: bool) -> None:
         for name, o in data["options"].items():
             click.echo(f"  {name} = {o['default']!r} ({o['type']}): {o['help']}")
     if data.get("attributes"):
-        binary = [k for k, v in data["attributes"].items() if tuple(v) == ("no", "yes")]
+        binary = [k for k, v in data["attributes"].items() if tuple(v) == BINARY]
         others = [f"{k} ({len(v)} values)" for k, v in data["attributes"].items() if k not in binary]
         click.echo(f"attributes: {', '.join(binary)} (arithmetic groups, attribute --add/--remove)"
                    + (f"; also reads {', '.join(others)}" if others else ""))

@@ -11,7 +11,7 @@ import click
 from gankit.cli.base import device_option, load_model, model_command, truncation_option
 from gankit.cli.sampling import TASK_HELP, inputs_and_writer_options, task_params
 from gankit.errors import GankitError
-from gankit.specs import PER_GROUP, VECTOR_SAMPLES
+from gankit.specs import PER_GROUP, VECTOR_SAMPLES, check_per_group
 
 SEEDS = re.compile(r"[\d\s,-]+")
 
@@ -63,8 +63,7 @@ def arithmetic(model: str, a: str, b: str, c: str, per_group: int, search_from: 
 
     from gankit.sampling import parse_seeds
 
-    if per_group < 1:
-        raise GankitError(f"--per-group must be at least 1, got {per_group}")
+    check_per_group(per_group)  # before the groups, so that the error is not put on --a
     texts = {"--a": a, "--b": b, "--c": c}
     groups: dict[str, list[int] | None] = {}
     for flag, text in texts.items():
