@@ -69,6 +69,9 @@ def register_models(register) -> None:
             "target_blur": Option(0.0, "show D the real grids smoothed by a Gaussian of this many voxels (their 0.5 "
                                   "level stays near the surface; a smooth field G's sigmoid can match; 0: off)",
                                   minimum=0.0, maximum=4.0),
+            "pose": Option("free", "free: G draws each grid as it is; turned: G draws a shape in its own frame and "
+                           "turns it by a rotation read from z's first four numbers (a unit quaternion: uniform "
+                           "rotations for a normal z), for data posed at random", choices=("free", "turned")),
         },
         default_dataset="primitives",
         default_weights=str(WEIGHTS / "primitives"),

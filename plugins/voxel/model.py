@@ -53,9 +53,27 @@ def blur(grids: Tensor, sigma: float) -> Tensor:
     return grids
 
 
+def rotations(q: Tensor) -> Tensor:
+    """(N, 3, 3) rotation matrices of the quaternions `q` (N, 4), normalised first."""
+    w, x, y, z = (q / q.norm(dim=1, keepdim=True).clamp_min(1e-8)).unbind(1)
+    return torch.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+                        2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                        2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], 1).view(-1, 3, 3)
+
+
+def turn(grids: Tensor, rotation: Tensor) -> Tensor:
+    """Occupancy `grids` (N, 1, S, S, S) turned about their centre by `rotation` (N, 3, 3), trilinear, empty outside."""
+    theta = torch.cat([rotation, rotation.new_zeros(len(rotation), 3, 1)], 2)
+    field = nn.functional.affine_grid(theta.to(grids.dtype), list(grids.shape), align_corners=False)
+    turned = nn.functional.grid_sample(grids, field, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return turned.clamp(0, 1)  # trilinear weights may sum a rounding error over 1
+
+
 class VoxelGenerator(nn.Module):
-    def __init__(self, latent_dim: int, ngf: int, size: int, upsample: str = "transposed", classes: int = 0) -> None:
+    def __init__(self, latent_dim: int, ngf: int, size: int, upsample: str = "transposed", classes: int = 0,
+                 turned: bool = False) -> None:
         super().__init__()
+        self.turned = turned
         width = ngf * 2 ** (stages(size) - 1)
         layers: list[nn.Module] = [nn.ConvTranspose3d(latent_dim + classes, width, 4, 1, 0, bias=False),
                                    nn.BatchNorm3d(width), nn.ReLU(True)]
@@ -68,7 +86,8 @@ class VoxelGenerator(nn.Module):
     def forward(self, z: Tensor, classes: Tensor | None = None) -> Tensor:
         if classes is not None:
             z = torch.cat([z, classes.to(z.dtype)], 1)
-        return self.main(z.view(*z.shape, 1, 1, 1))
+        grids = self.main(z.view(*z.shape, 1, 1, 1))
+        return turn(grids, rotations(z[:, :4].float())) if self.turned else grids
 
 
 class VoxelDiscriminator(nn.Module):
@@ -118,7 +137,7 @@ class VoxelGAN(AuxiliaryClassifier, GANModel):
         """G and D, fresh, for the options (and classes) the model has now."""
         options, classes = self.options, len(self.class_names)
         self.generator = VoxelGenerator(options["latent_dim"], options["ngf"], options["grid_size"],
-                                        options["upsample"], classes)
+                                        options["upsample"], classes, options["pose"] == "turned")
         self.discriminator = VoxelDiscriminator(options["ndf"], options["grid_size"], classes, options["class_loss"] > 0)
 
     @property
