@@ -63,8 +63,11 @@ def rotations(q: Tensor) -> Tensor:
 
 def turn(grids: Tensor, rotation: Tensor) -> Tensor:
     """Occupancy `grids` (N, 1, S, S, S) turned about their centre by `rotation` (N, 3, 3), trilinear, empty outside."""
-    theta = torch.cat([rotation, rotation.new_zeros(len(rotation), 3, 1)], 2)
-    field = nn.functional.affine_grid(theta.to(grids.dtype), list(grids.shape), align_corners=False)
+    size = grids.shape[-1]
+    centres = (torch.arange(size, dtype=grids.dtype, device=grids.device) * 2 + 1) / size - 1
+    depth, height, width = torch.meshgrid(centres, centres, centres, indexing="ij")
+    points = torch.stack([width, height, depth], -1).view(1, -1, 3)  # grid_sample's (x, y, z) of every voxel
+    field = (points @ rotation.to(grids.dtype).transpose(1, 2)).view(-1, size, size, size, 3)  # where each looks
     turned = nn.functional.grid_sample(grids, field, mode="bilinear", padding_mode="zeros", align_corners=False)
     return turned.clamp(0, 1)  # trilinear weights may sum a rounding error over 1
 
