@@ -11,6 +11,7 @@ import trimesh
 from PIL import Image
 
 import gankit
+from gankit.errors import GankitError
 from gankit.training import train
 from gankit_plugins.voxel.classifier import JUDGES, load_judge, read_shapes
 from gankit_plugins.voxel.model import VoxelGAN, blur, rotations, turn
@@ -119,6 +120,8 @@ def test_turned_pose_draws_a_shape_and_turns_it_by_the_latent():
     with torch.no_grad():
         drawn = free.generator.eval()(z)
         assert torch.allclose(posed.generator.eval()(z), turn(drawn, rotations(z[:, :4])), atol=1e-6)
+    with pytest.raises(GankitError, match="latent_dim=4 or more"):
+        VoxelGAN(options | {"pose": "turned", "latent_dim": 3})
 
 
 def test_cov_mmd_1nna_mean_what_they_say(tiny, cli):

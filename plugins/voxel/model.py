@@ -139,6 +139,8 @@ class VoxelGAN(AuxiliaryClassifier, GANModel):
     def build_networks(self) -> None:
         """G and D, fresh, for the options (and classes) the model has now."""
         options, classes = self.options, len(self.class_names)
+        if options["pose"] == "turned" and options["latent_dim"] < 4:
+            raise GankitError("-o pose=turned reads a rotation from z's first four numbers: give -o latent_dim=4 or more")
         self.generator = VoxelGenerator(options["latent_dim"], options["ngf"], options["grid_size"],
                                         options["upsample"], classes, options["pose"] == "turned")
         self.discriminator = VoxelDiscriminator(options["ndf"], options["grid_size"], classes, options["class_loss"] > 0)
